@@ -1,0 +1,1 @@
+"""CNN Lab's Streamlit UI. Pages are thin: read widgets, call cnnlab, draw."""

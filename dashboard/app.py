@@ -1,0 +1,91 @@
+"""CNN Lab entry point: global sidebar (language, projector mode, compute) + navigation.
+
+Run with ``make run`` (or ``streamlit run dashboard/app.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # pages import `dashboard.*` and `cnnlab` from the repo root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from cnnlab.compute import compute_info  # noqa: E402
+from dashboard import ui  # noqa: E402
+from dashboard.i18n import LANGS, t  # noqa: E402
+
+# Teaching order. (file, url path, icon)
+PAGES = [
+    ("page_home.py", "home", ":material/home:"),
+    ("page_kernels.py", "kernels", ":material/grid_on:"),
+    ("page_pooling.py", "pooling", ":material/compress:"),
+    ("page_architecture.py", "architecture", ":material/account_tree:"),
+    ("page_data.py", "data", ":material/photo_library:"),
+    ("page_train.py", "train", ":material/model_training:"),
+    ("page_inspect.py", "inspect", ":material/visibility:"),
+    ("page_experiments.py", "experiments", ":material/science:"),
+]
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        ui.widget(
+            st.segmented_control,
+            t("common.language"),
+            list(LANGS),
+            key="lang",
+            default="en",
+            url="lang",
+            valid=lambda v: v in LANGS,
+            format_func=LANGS.get,
+        )
+        if st.session_state.get("lang") not in LANGS:  # a click can deselect it
+            st.session_state["_keep"]["lang"] = "en"
+        ui.widget(
+            st.toggle,
+            t("common.projector"),
+            key="projector",
+            default=False,
+            url="projector",
+            help=t("common.projector_help"),
+        )
+        with st.expander(t("common.compute"), icon=":material/memory:"):
+            info = compute_info()
+            st.markdown(f"**{t('common.backend')}:** `{info.backend}`")
+            st.markdown(f"**CPU:** {info.cpu}")
+            gpus = ", ".join(info.gpus) if info.gpus else t("common.no_gpu")
+            st.markdown(f"**GPU:** {gpus}")
+            if not info.keras_loaded:
+                st.caption(t("common.keras_not_loaded"))
+
+
+def main() -> None:
+    _sidebar()
+    layout = "wide" if ui.projector() else "centered"
+    st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout=layout)
+    css = ui.projector_css() if ui.projector() else ui.normal_css()
+    st.markdown(css, unsafe_allow_html=True)
+    pages = [
+        st.Page(
+            str(Path(__file__).parent / file),
+            title=t(f"nav.{slug}"),
+            url_path=slug,
+            icon=icon,
+            default=(slug == "home"),
+        )
+        for file, slug, icon in PAGES
+    ]
+    st.navigation(pages).run()
+    # Navigation clears query parameters; keep the global ones in every URL.
+    st.query_params["lang"] = ui.lang_code()
+    if ui.projector():
+        st.query_params["projector"] = "1"
+    elif "projector" in st.query_params:
+        del st.query_params["projector"]
+
+
+main()

@@ -1,0 +1,44 @@
+"""Text catalogs: every visible string, in English and Spanish.
+
+Catalogs are JSON files in ``assets/i18n/<lang>/<section>.json``; a key ``title`` in
+``kernels.json`` is looked up as ``"kernels.title"``. Both languages hold the same keys
+(a test checks it).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+__all__ = ["LANGS", "CATALOG_DIR", "catalog", "t", "lang"]
+
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
+LANGS = {"en": "English", "es": "Español"}
+
+
+@lru_cache(maxsize=len(LANGS))
+def catalog(code: str) -> dict[str, str]:
+    """All keys of one language, flattened to ``section.key`` → text."""
+    out: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / code).glob("*.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            out[f"{path.stem}.{key}"] = text
+    return out
+
+
+def lang() -> str:
+    """The language chosen in the sidebar (English until one is chosen)."""
+    code = st.session_state.get("lang", "en")
+    return code if code in LANGS else "en"
+
+
+def t(key: str, **fmt: object) -> str:
+    """The text for ``key`` in the current language, with ``{name}`` fields filled in.
+
+    A missing key shows as the key itself, so a gap is visible rather than fatal.
+    """
+    text = catalog(lang()).get(key) or catalog("en").get(key) or key
+    return text.format(**fmt) if fmt else text

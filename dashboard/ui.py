@@ -1,0 +1,142 @@
+"""Shared page furniture: global settings, URL state, projector styling.
+
+Global settings (language, projector mode) are set in the sidebar by ``app.py`` and kept
+in session state and the URL (``?lang=es&projector=1``), so a teacher can share a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard.i18n import lang, t
+
+__all__ = ["PlotStyle", "style", "projector", "widget", "coming_soon", "header", "error_box"]
+
+_KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """How figures look: normal screen or projector (bigger, thicker, higher contrast)."""
+
+    font_size: int  # px, Plotly layout font
+    line_width: float  # px, curves and outlines
+    image_cmap: str  # colour scale for images and activation magnitudes
+    signed_cmap: str  # diverging scale for signed values (kernels, raw maps)
+    height: int  # px, default figure height
+
+
+_NORMAL = PlotStyle(font_size=14, line_width=2, image_cmap="gray", signed_cmap="RdBu_r", height=380)
+_PROJECTOR = PlotStyle(
+    font_size=22, line_width=5, image_cmap="gray", signed_cmap="PuOr_r", height=520
+)
+
+
+def projector() -> bool:
+    """Whether projector mode is on (larger type, wide layout, high contrast)."""
+    return bool(st.session_state.get("projector", False))
+
+
+def style() -> PlotStyle:
+    """The plot style for the current mode."""
+    return _PROJECTOR if projector() else _NORMAL
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _decode(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw in ("1", "true", "True")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, list | tuple):
+        kind = type(default[0]) if default else str
+        return [kind(v) for v in raw.split(",") if v != ""]
+    return raw
+
+
+def widget(
+    make: Callable[..., Any],
+    label: str,
+    *args: Any,
+    key: str,
+    default: Any,
+    url: str | None = None,
+    valid: Callable[[Any], bool] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Create a Streamlit widget whose value survives page switches and lives in the URL.
+
+    The first value comes from ``?<url>=`` when the page was opened from a link, else
+    from this session's last value, else ``default``. ``valid`` rejects stale values
+    (for example an option that no longer exists).
+    """
+    keep: dict[str, Any] = st.session_state.setdefault(_KEEP, {})
+    if key not in st.session_state:
+        value = keep.get(key, default)
+        if url and url in st.query_params:
+            try:
+                value = _decode(st.query_params[url], default)
+            except (TypeError, ValueError):
+                value = default
+        if valid is not None and not valid(value):
+            value = default
+        st.session_state[key] = value
+    value = make(label, *args, key=key, **kwargs)
+    keep[key] = value
+    if url:
+        st.query_params[url] = _encode(value)
+    return value
+
+
+def header(section: str) -> None:
+    """The page title and its one-line lead, from ``<section>.title`` and ``.lead``."""
+    st.title(t(f"{section}.title"))
+    st.caption(t(f"{section}.lead"))
+
+
+def coming_soon(section: str) -> None:
+    """A page whose issue is not done yet: its title, what it will do, and a note."""
+    header(section)
+    st.info(t("common.coming_soon"), icon="🚧")
+
+
+def error_box(message: str) -> None:
+    """A user-facing error: a clear message, never a traceback."""
+    st.error(message, icon="⚠️")
+
+
+def lang_code() -> str:
+    """The current language code ("en" or "es")."""
+    return lang()
+
+
+def normal_css() -> str:
+    """CSS for the normal screen: a centred column wide enough for two images side by side."""
+    return "<style>.block-container { max-width: 1120px; }</style>"
+
+
+def projector_css() -> str:
+    """CSS for projector mode: larger base type and thicker focus outlines."""
+    return """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stCaptionContainer"] { font-size: 1.0rem; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stSidebar"] { font-size: 19px; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; }
+</style>
+"""
