@@ -32,6 +32,9 @@ PAGES = [
 
 
 def _sidebar() -> None:
+    # Seed the global settings first, so that every label below is in the right language.
+    ui.seed("lang", "en", "lang", valid=lambda v: v in LANGS)
+    ui.seed("projector", False, "projector")
     with st.sidebar:
         ui.widget(
             st.segmented_control,

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.i18n import lang, t
 
-__all__ = ["PlotStyle", "style", "projector", "widget", "coming_soon", "header", "error_box"]
+__all__ = ["PlotStyle", "style", "projector", "seed", "widget", "coming_soon", "header", "error_box"]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
 
@@ -67,6 +67,31 @@ def _decode(raw: str, default: Any) -> Any:
     return raw
 
 
+def seed(
+    key: str,
+    default: Any,
+    url: str | None = None,
+    valid: Callable[[Any], bool] | None = None,
+) -> None:
+    """Give ``st.session_state[key]`` its first value, unless it already has one.
+
+    The value comes from ``?<url>=`` when the page was opened from a link, else from this
+    session's last value (widgets are forgotten on other pages), else ``default``;
+    ``valid`` rejects stale values (for example an option that no longer exists).
+    """
+    if key in st.session_state:
+        return
+    value = st.session_state.setdefault(_KEEP, {}).get(key, default)
+    if url and url in st.query_params:
+        try:
+            value = _decode(st.query_params[url], default)
+        except (TypeError, ValueError):
+            value = default
+    if valid is not None and not valid(value):
+        value = default
+    st.session_state[key] = value
+
+
 def widget(
     make: Callable[..., Any],
     label: str,
@@ -79,23 +104,13 @@ def widget(
 ) -> Any:
     """Create a Streamlit widget whose value survives page switches and lives in the URL.
 
-    The first value comes from ``?<url>=`` when the page was opened from a link, else
-    from this session's last value, else ``default``. ``valid`` rejects stale values
-    (for example an option that no longer exists).
+    ``make`` is the Streamlit widget function (``st.slider``, ``st.selectbox``, …); its
+    first value is chosen by :func:`seed`. With ``url``, the value is written to
+    ``?<url>=`` on every run so that a copied link reopens the same view.
     """
-    keep: dict[str, Any] = st.session_state.setdefault(_KEEP, {})
-    if key not in st.session_state:
-        value = keep.get(key, default)
-        if url and url in st.query_params:
-            try:
-                value = _decode(st.query_params[url], default)
-            except (TypeError, ValueError):
-                value = default
-        if valid is not None and not valid(value):
-            value = default
-        st.session_state[key] = value
+    seed(key, default, url, valid)
     value = make(label, *args, key=key, **kwargs)
-    keep[key] = value
+    st.session_state[_KEEP][key] = value
     if url:
         st.query_params[url] = _encode(value)
     return value
@@ -110,12 +125,12 @@ def header(section: str) -> None:
 def coming_soon(section: str) -> None:
     """A page whose issue is not done yet: its title, what it will do, and a note."""
     header(section)
-    st.info(t("common.coming_soon"), icon="🚧")
+    st.info(t("common.coming_soon"), icon=":material/construction:")
 
 
 def error_box(message: str) -> None:
     """A user-facing error: a clear message, never a traceback."""
-    st.error(message, icon="⚠️")
+    st.error(message, icon=":material/error:")
 
 
 def lang_code() -> str:

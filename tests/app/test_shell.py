@@ -1,0 +1,93 @@
+"""The app shell: every page opens in both languages; global settings and the URL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.i18n import catalog
+from tests.app.conftest import APP, PAGES, open_app
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("page_file,slug", PAGES)
+def test_every_page_opens_with_its_title(page_file, slug, lang):
+    at = open_app(page_file, lang=lang, timeout=120)
+    assert not at.exception, at.exception
+    titles = [t.value for t in at.title]
+    assert catalog(lang)[f"{slug}.title"] in titles
+
+
+def test_language_and_projector_come_from_the_url_and_stay_across_pages():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "es"
+    at.query_params["projector"] = "1"
+    at.run()
+    assert at.session_state["lang"] == "es"
+    assert at.session_state["projector"] is True
+    assert at.title[0].value == catalog("es")["home.title"]
+    assert any("font-size: 21px" in m.value for m in at.markdown)  # projector CSS
+    at.switch_page("page_pooling.py").run()
+    assert at.session_state["projector"] is True
+    assert at.title[0].value == catalog("es")["pooling.title"]
+    assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
+
+
+def test_projector_toggle_switches_styles():
+    at = open_app()
+    assert not any("font-size: 21px" in m.value for m in at.markdown)
+    at.toggle(key="projector").set_value(True).run()
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+    at.switch_page("page_kernels.py").run()
+    assert at.toggle(key="projector").value is True
+
+
+def test_compute_panel_names_backend_without_importing_tensorflow():
+    at = open_app()
+    from cnnlab.compute import keras_backend
+
+    text = " ".join(m.value for m in at.markdown)
+    assert f"`{keras_backend()}`" in text
+    assert "**CPU:**" in text and "**GPU:**" in text
+
+
+_LIGHT_PAGES = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.run()
+for page in ("page_kernels.py", "page_pooling.py"):
+    at.switch_page(page).run()
+assert not at.exception, at.exception
+print(json.dumps({{"tf": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}))
+"""
+
+
+def test_home_kernels_pooling_do_not_import_tensorflow():
+    code = "import json\n" + _LIGHT_PAGES.format(app=APP)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result == {"tf": False, "keras": False}
+
+
+def test_importing_cnnlab_is_light():
+    code = (
+        "import cnnlab, cnnlab.ops, cnnlab.compute, sys; "
+        "assert 'streamlit' not in sys.modules and 'tensorflow' not in sys.modules; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(APP).parents[1],
+        check=True,
+    )
+    assert out.stdout.strip() == "ok"

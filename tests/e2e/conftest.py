@@ -1,0 +1,153 @@
+"""End-to-end harness: a real `streamlit run` server and Debian's Chromium via Playwright.
+
+Fixtures: ``app_url`` (session: base URL of a running server), ``page`` (a 1280×720
+Playwright page). Helpers: ``open_page(page, url)`` waits for the script to finish and
+fails on any exception box; ``shot(page, name)`` saves ``assets/screenshots/<name>.png``.
+
+Without /usr/bin/chromium the tests skip with the reason, unless CNNLAB_REQUIRE_BROWSER=1
+(set by .ci/run), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "assets" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _browser_or_skip() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+    if os.environ.get("CNNLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " but CNNLAB_REQUIRE_BROWSER=1")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ok; return the time it answered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic()
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not become healthy at {url} in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A real `streamlit run dashboard/app.py` on a free loopback port."""
+    _browser_or_skip()
+    port = _free_port()
+    home = tmp_path_factory.mktemp("cnnlab_home")
+    env = {**os.environ, "CNNLAB_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    log = open(home / "server.log", "w")  # noqa: SIM115 - closed in teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        healthy_at = wait_healthy(url)
+        yield {"url": url, "healthy_at": healthy_at, "proc": proc, "log": home / "server.log"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(server) -> str:
+    return server["url"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    p = context.new_page()
+    p.set_default_timeout(90_000)
+    yield p
+    context.close()
+
+
+def wait_idle(page, timeout: float = 90_000) -> None:
+    """Wait until the app has started and finished its script run."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_timeout(300)  # let Plotly / images paint
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+
+
+def assert_no_error(page) -> None:
+    """Fail on any exception box or error alert on the page."""
+    exc = page.locator("[data-testid='stException']")
+    if exc.count():
+        pytest.fail("exception on page: " + exc.first.inner_text()[:2000])
+    err = page.locator("[data-testid='stAlertContentError']")
+    if err.count():
+        pytest.fail("error box on page: " + err.first.inner_text()[:2000])
+
+
+def open_page(page, url: str, *, allow_errors: bool = False):
+    """Navigate to ``url``, wait for the script to finish, fail on any exception box."""
+    page.goto(url)
+    wait_idle(page)
+    if not allow_errors:
+        assert_no_error(page)
+    return page
+
+
+def shot(page, name: str, *, full_page: bool = False) -> Path:
+    """Save a screenshot to assets/screenshots/<name>.png (used by README)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
