@@ -14,7 +14,16 @@ import streamlit as st
 
 from dashboard.i18n import lang, t
 
-__all__ = ["PlotStyle", "style", "projector", "seed", "widget", "coming_soon", "header", "error_box"]
+__all__ = [
+    "PlotStyle",
+    "style",
+    "projector",
+    "seed",
+    "widget",
+    "header",
+    "coming_soon",
+    "error_box",
+]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
 
@@ -148,7 +157,7 @@ def projector_css() -> str:
     return """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
 [data-testid="stCaptionContainer"] { font-size: 1.0rem; }
 h1 { font-size: 2.6rem !important; }
 [data-testid="stSidebar"] { font-size: 19px; }
