@@ -67,9 +67,9 @@ def _sidebar() -> None:
 
 
 def main() -> None:
+    # Always "wide": the normal mode narrows the column with CSS, projector mode does not.
+    st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
     _sidebar()
-    layout = "wide" if ui.projector() else "centered"
-    st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout=layout)
     css = ui.projector_css() if ui.projector() else ui.normal_css()
     st.markdown(css, unsafe_allow_html=True)
     pages = [

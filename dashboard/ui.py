@@ -149,18 +149,25 @@ def lang_code() -> str:
 
 def normal_css() -> str:
     """CSS for the normal screen: a centred column wide enough for two images side by side."""
-    return "<style>.block-container { max-width: 1120px; }</style>"
+    return (
+        "<style>[data-testid='stMainBlockContainer'], .block-container "
+        "{ max-width: 1120px; padding-top: 2.5rem; }</style>"
+    )
 
 
 def projector_css() -> str:
     """CSS for projector mode: larger base type and thicker focus outlines."""
     return """
 <style>
+[data-testid="stMainBlockContainer"], .block-container {
+  max-width: 100%; padding: 1.5rem 2rem 2rem 2rem; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
 [data-testid="stCaptionContainer"] { font-size: 1.0rem; }
 h1 { font-size: 2.6rem !important; }
 [data-testid="stSidebar"] { font-size: 19px; }
-[data-testid="stMetricValue"] { font-size: 2.4rem; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 </style>
 """

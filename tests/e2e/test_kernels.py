@@ -1,0 +1,76 @@
+"""Kernels page in a real Chromium: the step view, a photo through an edge kernel, uploads."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.e2e.conftest import open_page, shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _scroll_to(page, text: str) -> None:
+    heading = page.get_by_role("heading", name=text).first
+    heading.wait_for()
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+
+
+def test_step_view_walks_the_seed_matrix_on_a_projector(page, app_url):
+    open_page(page, f"{app_url}/kernels?lang=en&projector=1")
+    _scroll_to(page, "5 · Step by step")
+    assert page.get_by_text("Position 1 of 25").is_visible()
+    for _ in range(7):  # row 2, column 3 of the map
+        page.get_by_role("button", name="Next ▶").click()
+        wait_idle(page)
+    assert page.get_by_text("Position 8 of 25").is_visible()
+    sums = page.locator(".kernels-sum")
+    assert sums.first.inner_text().strip().endswith("1")  # the seed table: row 2, col 3 = 1
+    assert page.get_by_text("window at row 2, column 3").first.is_visible()
+    _scroll_to(page, "5 · Step by step")
+    page.mouse.wheel(0, 320)
+    page.wait_for_timeout(300)
+    shot(page, "kernels_step_view")
+
+
+def test_a_photo_through_an_edge_kernel(page, app_url):
+    k = "-1,0,1,-1,0,1,-1,0,1"  # the notebook's vertical-edge kernel
+    open_page(page, f"{app_url}/kernels?lang=en&src=photo&img=camera&k={k}")
+    _scroll_to(page, "4 · Input and activation map")
+    images = page.locator("[data-testid='stImage'] img")
+    images.first.wait_for()
+    assert images.count() >= 2
+    assert page.get_by_text("Activation map (512, 512)").first.is_visible()
+    shot(page, "kernels_photo_edges")
+    open_page(page, f"{app_url}/kernels?lang=es&src=photo&img=chelsea&color=rgb&k={k}")
+    _scroll_to(page, "4 · Entrada y mapa de activación")
+    assert page.get_by_text("Mapa de activación (300, 451, 3)").first.is_visible()
+
+
+def _png(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_uploads_good_and_bad(page, app_url, tmp_path):
+    open_page(page, f"{app_url}/kernels?lang=en&src=upload")
+    picture = tmp_path / "stripes.png"
+    stripes = np.zeros((60, 80), np.uint8)
+    stripes[:, ::10] = 255
+    picture.write_bytes(_png(stripes))
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(picture))
+    page.get_by_text("Activation map (60, 80)").first.wait_for()
+    wait_idle(page)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"this is not a picture at all")
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(junk))
+    page.locator("[data-testid='stAlertContentError']").first.wait_for()
+    wait_idle(page)
+    text = page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert "not an image" in text
+    assert page.locator("[data-testid='stException']").count() == 0
