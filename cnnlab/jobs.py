@@ -1,0 +1,260 @@
+"""Training jobs that run off the UI thread, in a process-wide registry with a queue.
+
+A job owns one ``cnnlab.train.train`` call in a worker thread. It collects per-batch and
+per-epoch progress for the page to poll, can be stopped (within one batch, or before it
+starts), and records its run in a RunStore. At most ``max_jobs`` train at once; the rest
+wait in a first-in, first-out queue whose positions are shown. The worker never touches
+the UI: the dashboard keeps one registry per process (``st.cache_resource``) and reads it.
+
+>>> reg = JobRegistry(max_jobs=1)
+>>> reg.max_jobs
+1
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnnlab.compute import compute_info
+
+__all__ = ["Job", "JobRegistry", "default_max_jobs"]
+
+_DONE = ("finished", "stopped", "diverged", "failed")
+
+
+def default_max_jobs() -> int:
+    """``$CNNLAB_MAX_JOBS``, else one per GPU found, else one (the CPU)."""
+    env = os.environ.get("CNNLAB_MAX_JOBS", "").strip()
+    if env:
+        try:
+            value = int(env)
+        except ValueError as exc:
+            raise ValueError(f"CNNLAB_MAX_JOBS must be a positive integer, got {env!r}") from exc
+        if value < 1:
+            raise ValueError(f"CNNLAB_MAX_JOBS must be a positive integer, got {env!r}")
+        return value
+    return max(1, len(compute_info().gpus))
+
+
+@dataclass
+class Job:
+    """One training job. Fields are written by the worker and read by pages."""
+
+    id: str  # job id (the page keeps it to re-attach after a reload)
+    owner: str  # who submitted it (a browser session), for "your job" vs "others"
+    label: str  # for people: model and dataset
+    model_cfg: Any = field(repr=False)  # cnnlab.model.ModelConfig
+    train_data: Any = field(repr=False)  # cnnlab.data.Dataset
+    val_data: Any = field(repr=False)
+    train_cfg: Any = field(repr=False)  # cnnlab.train.TrainConfig
+    tags: tuple[str, ...] = ()
+    status: str = "queued"  # queued | running | finished | stopped | diverged | failed
+    run_id: str | None = None
+    error: str | None = None  # readable reason for failed / diverged
+    device: str = ""
+    batches: list[dict[str, float]] = field(default_factory=list)  # per-batch progress
+    epochs: list[dict[str, float]] = field(default_factory=list)  # per-epoch metrics
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: Any = field(default=None, repr=False)  # TrainResult once done
+    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    # Listener protocol for cnnlab.train.train (called from the worker thread).
+    def on_batch(self, info: dict[str, float]) -> None:
+        self.batches.append(info)
+
+    def on_epoch(self, info: dict[str, float]) -> None:
+        self.epochs.append(info)
+
+    @property
+    def done(self) -> bool:
+        return self.status in _DONE
+
+    @property
+    def latest(self) -> dict[str, float] | None:
+        """The newest per-batch progress, or None before the first batch."""
+        return self.batches[-1] if self.batches else None
+
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch metrics so far, Keras-style: name → list over epochs."""
+        out: dict[str, list[float]] = {}
+        for row in list(self.epochs):
+            for k, v in row.items():
+                if k != "epoch":
+                    out.setdefault(k, []).append(v)
+        return out
+
+
+class JobRegistry:
+    """All training jobs of this process, with a cap on how many run at once."""
+
+    def __init__(self, store=None, *, max_jobs: int | None = None):
+        self.store = store  # a cnnlab.runs.RunStore, or None to keep nothing
+        self.max_jobs = default_max_jobs() if max_jobs is None else int(max_jobs)
+        if self.max_jobs < 1:
+            raise ValueError(f"max_jobs must be at least 1, got {max_jobs!r}")
+        self._jobs: dict[str, Job] = {}
+        self._queue: deque[str] = deque()
+        self._running = 0
+        self._cv = threading.Condition()
+
+    # -- submitting --------------------------------------------------------------------
+
+    def submit(
+        self,
+        model_cfg,
+        train_data,
+        val_data,
+        train_cfg,
+        *,
+        owner: str = "",
+        label: str = "",
+        tags: tuple[str, ...] = (),
+    ) -> Job:
+        """Queue a training job and return it at once; it starts when a slot is free.
+
+        Raises ValueError (before queueing) for an impossible model for this data.
+        """
+        from cnnlab.model import layer_table
+
+        cfg = model_cfg.with_data(
+            input_shape=train_data.image_shape, num_classes=len(train_data.class_names)
+        )
+        layer_table(cfg)  # an impossible design is refused here, with the layer named
+        job = Job(
+            id=uuid.uuid4().hex[:12],
+            owner=owner,
+            label=label,
+            model_cfg=model_cfg,
+            train_data=train_data,
+            val_data=val_data,
+            train_cfg=train_cfg,
+            tags=tuple(tags),
+        )
+        if self.store is not None:
+            job.run_id = self.store.create(
+                model_cfg=cfg.to_dict(),
+                train_cfg=train_cfg.to_dict(),
+                data={
+                    "source": train_data.source,
+                    "spec": dict(train_data.spec or {}),
+                    "image_shape": list(train_data.image_shape),
+                    "class_names": list(train_data.class_names),
+                    "n_train": len(train_data),
+                    "n_val": len(val_data),
+                },
+                name=label,
+                status="queued",
+                tags=tags,
+            )
+        with self._cv:
+            self._jobs[job.id] = job
+            self._queue.append(job.id)
+        threading.Thread(
+            target=self._work, args=(job,), name=f"train-{job.id}", daemon=True
+        ).start()
+        return job
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, job_id: str | None) -> Job | None:
+        return self._jobs.get(job_id) if job_id else None
+
+    def jobs(self, owner: str | None = None) -> list[Job]:
+        """All jobs (or one owner's), newest first."""
+        out = [j for j in self._jobs.values() if owner is None or j.owner == owner]
+        return sorted(out, key=lambda j: j.created, reverse=True)
+
+    def queue_position(self, job: Job) -> int | None:
+        """1 for the next job to start, None when the job is not waiting."""
+        with self._cv:
+            try:
+                return self._queue.index(job.id) + 1
+            except ValueError:
+                return None
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def stop(self, job_id: str) -> None:
+        """Ask a job to stop: within one batch if running, at once if still queued."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            return
+        job.stop_event.set()
+        with self._cv:
+            if job.id in self._queue:
+                self._queue.remove(job.id)
+                self._finish_unstarted(job, "stopped", None)
+            self._cv.notify_all()
+
+    def wait(self, job: Job, timeout: float | None = None) -> bool:
+        """Block until the job is done (for tests and the command line)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not job.done:
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    # -- the worker --------------------------------------------------------------------
+
+    def _finish_unstarted(self, job: Job, status: str, error: str | None) -> None:
+        job.status, job.error, job.finished = status, error, time.time()
+        if self.store is not None and job.run_id is not None:
+            self.store.update(job.run_id, status=status, error=error, finished=job.finished)
+
+    def _work(self, job: Job) -> None:
+        with self._cv:
+            while job.id in self._queue and not (
+                self._queue[0] == job.id and self._running < self.max_jobs
+            ):
+                self._cv.wait()
+            if job.id not in self._queue:  # stopped while queued
+                return
+            self._queue.popleft()
+            self._running += 1
+            self._cv.notify_all()  # the next in line may fit in a free slot too
+        try:
+            self._run(job)
+        finally:
+            with self._cv:
+                self._running -= 1
+                self._cv.notify_all()
+
+    def _run(self, job: Job) -> None:
+        from cnnlab.train import TrainingFailed, device_name, readable, train
+
+        job.status, job.started, job.device = "running", time.time(), device_name()
+        try:
+            result = train(
+                job.model_cfg,
+                job.train_data,
+                job.val_data,
+                job.train_cfg,
+                store=self.store,
+                listener=job,
+                stop=job.stop_event,
+                run_id=job.run_id,
+                name=job.label,
+                tags=job.tags,
+            )
+        except TrainingFailed as exc:
+            job.error, job.status = str(exc), "failed"
+        except Exception as exc:  # noqa: BLE001 - a worker never dies with a traceback
+            job.error, job.status = readable(exc), "failed"
+            if self.store is not None and job.run_id is not None:
+                self.store.update(job.run_id, status="failed", error=job.error)
+        else:
+            job.result, job.device = result, result.device
+            job.error, job.status = result.error, result.status
+        finally:
+            job.finished = time.time()

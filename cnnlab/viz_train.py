@@ -1,0 +1,152 @@
+"""Plotly figures and small numbers for training: live curves, confusion matrix, overfitting.
+
+Plain data in, ``plotly.graph_objects.Figure`` out: usable in a notebook too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = ["curves_figure", "confusion_matrix", "confusion_figure", "overfit_epoch"]
+
+_TRAIN, _VAL = "#1f6feb", "#d9480f"
+
+
+def overfit_epoch(history: dict[str, Sequence[float]], *, patience: int = 2) -> int | None:
+    """The 1-based epoch after which validation loss rose while training loss fell.
+
+    Returns the last epoch of lowest ``val_loss`` when, over the ``patience`` epochs after
+    it, ``val_loss`` kept rising and ``loss`` kept falling; None otherwise.
+
+    >>> overfit_epoch({"loss": [1, .8, .6, .4, .3], "val_loss": [1, .7, .6, .7, .8]})
+    3
+    >>> overfit_epoch({"loss": [1, .8, .6], "val_loss": [1, .7, .6]}) is None
+    True
+    """
+    loss, val = list(history.get("loss", [])), list(history.get("val_loss", []))
+    n = min(len(loss), len(val))
+    if n < patience + 1:
+        return None
+    best = int(np.nanargmin(np.asarray(val[:n], dtype=float)))
+    after = range(best + 1, n)
+    if len(after) < patience:
+        return None
+    rising = all(val[i] > val[i - 1] for i in after)
+    falling = all(loss[i] < loss[i - 1] for i in after)
+    return best + 1 if rising and falling else None
+
+
+def curves_figure(
+    batches: Sequence[dict[str, float]],
+    epochs: Sequence[dict[str, float]],
+    *,
+    labels: dict[str, str],
+    font_size: int = 14,
+    line_width: float = 2,
+    height: int = 380,
+    total_epochs: int | None = None,
+) -> go.Figure:
+    """Loss (left) and accuracy (right) against epochs.
+
+    ``batches``: per-batch dicts (epoch, step, steps, loss, accuracy): drawn as thin,
+    light points at fractional epochs. ``epochs``: per-epoch dicts (epoch, loss, accuracy,
+    val_loss, val_accuracy): drawn as lines with markers at the end of each epoch.
+    ``labels`` names: loss, accuracy, train, val, batch, epoch.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    steps = int(batches[-1]["steps"]) if batches else 0
+    per_epoch = steps / total_epochs if (steps and total_epochs) else None
+    for col, key in ((1, "loss"), (2, "accuracy")):
+        if batches and per_epoch:
+            x = [b["step"] / per_epoch for b in batches]
+            fig.add_trace(
+                go.Scattergl(
+                    x=x,
+                    y=[b[key] for b in batches],
+                    mode="lines",
+                    line={"color": _TRAIN, "width": max(1, line_width / 2)},
+                    opacity=0.35,
+                    name=labels["batch"],
+                    legendgroup="batch",
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+        xs = [e["epoch"] + 1 for e in epochs]
+        for name, color, dash, metric in (
+            (labels["train"], _TRAIN, "solid", key),
+            (labels["val"], _VAL, "dash", f"val_{key}"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=[e.get(metric) for e in epochs],
+                    mode="lines+markers",
+                    line={"color": color, "width": line_width, "dash": dash},
+                    marker={"size": 4 + 2 * line_width},
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+    right = max(total_epochs or 0, len(epochs), 1)
+    fig.update_xaxes(title_text=labels["epoch"], range=[0, right + 0.2])
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_layout(
+        height=height,
+        font={"size": font_size},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.22},
+        uirevision="curves",  # keep zoom while the curves grow
+    )
+    return fig
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+    """Counts ``(k, k)`` int: row = true class, column = predicted class.
+
+    >>> confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 2).tolist()
+    [[1, 1], [0, 1]]
+    """
+    cm = np.zeros((k, k), dtype=np.int64)
+    np.add.at(cm, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    return cm
+
+
+def confusion_figure(
+    cm: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    true_label: str,
+    pred_label: str,
+    font_size: int = 14,
+    height: int = 380,
+) -> go.Figure:
+    """The confusion matrix as an annotated heatmap (true down, predicted across)."""
+    names = [str(c) for c in class_names]
+    fig = go.Figure(
+        go.Heatmap(
+            z=cm,
+            x=names,
+            y=names,
+            colorscale="Blues",
+            showscale=False,
+            text=cm,
+            texttemplate="%{text}",
+            textfont={"size": font_size + 6},
+            hovertemplate=f"{true_label}: %{{y}}<br>{pred_label}: %{{x}}<br>%{{z}}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text=pred_label, side="top")
+    fig.update_yaxes(title_text=true_label, autorange="reversed")
+    fig.update_layout(
+        height=height, font={"size": font_size}, margin={"l": 10, "r": 10, "t": 60, "b": 10}
+    )
+    return fig

@@ -1,0 +1,59 @@
+"""What pages share: the run store, the process-wide job registry, the current design
+and dataset (set on Architecture and Data, trained on Train)."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from cnnlab.data import normalize_spec
+from cnnlab.jobs import JobRegistry
+from cnnlab.model import PRESETS, ModelConfig
+from cnnlab.runs import RunStore, default_home
+
+__all__ = ["store", "registry", "model_cfg", "data_spec", "owner", "DEFAULT_SPEC"]
+
+DEFAULT_SPEC = {"source": "shapes", "n": 2000, "size": 32}  # the fast demo
+
+
+@st.cache_resource(show_spinner=False)
+def _registry(home: str) -> JobRegistry:
+    return JobRegistry(RunStore(home))
+
+
+def registry() -> JobRegistry:
+    """One registry per process and CNNLAB_HOME: jobs outlive pages, reloads, sessions."""
+    return _registry(str(default_home()))
+
+
+def store() -> RunStore:
+    """The RunStore under CNNLAB_HOME (shared with the registry)."""
+    return registry().store
+
+
+def model_cfg() -> ModelConfig:
+    """The design from the Architecture page, else the tutorial's shapes model."""
+    raw = st.session_state.get("model_cfg")
+    if raw:
+        try:
+            return ModelConfig.from_dict(raw)
+        except (TypeError, ValueError):
+            pass
+    return PRESETS["seed_shapes"]
+
+
+def data_spec() -> dict:
+    """The dataset recipe from the Data page, else 2,000 synthetic shapes."""
+    raw = st.session_state.get("dataset_spec")
+    if raw:
+        try:
+            return normalize_spec(raw)
+        except (TypeError, ValueError):
+            pass
+    return normalize_spec(DEFAULT_SPEC)
+
+
+def owner() -> str:
+    """An id for this browser session (whose job is whose)."""
+    return st.session_state.setdefault("_owner", uuid.uuid4().hex[:12])

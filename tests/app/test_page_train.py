@@ -1,0 +1,68 @@
+"""Train page in AppTest: a real (small) training job, re-attached across a page switch."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cnnlab.model import PRESETS
+from tests.app.conftest import open_app
+
+pytestmark = pytest.mark.keras
+
+SMALL = {"source": "shapes", "n": 240, "size": 16}
+
+
+def _wait_for_results(at, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        at.run()
+        if any(h.value in ("Results", "Resultados") for h in at.subheader):
+            return
+        time.sleep(0.5)
+    from dashboard import state
+
+    jobs = [(j.status, j.error, len(j.batches)) for j in state.registry().jobs()]
+    raise AssertionError(f"no results after training: {jobs} {at.subheader} {at.info}")
+
+
+def test_train_survives_a_page_switch_and_shows_results():
+    at = open_app("page_train.py")
+    at.session_state["dataset_spec"] = SMALL
+    at.run()
+    assert "23,762" in " ".join(m.value for m in at.markdown)  # the shapes model, 16×16×1
+    at.number_input(key="train_epochs").set_value(2).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+    job_id = at.session_state["train_job"]
+    assert at.query_params["job"] in (job_id, [job_id])
+    at.switch_page("page_kernels.py").run()  # leave while it trains
+    at.switch_page("page_train.py").run()
+    assert at.session_state["train_job"] == job_id  # re-attached, not restarted
+    _wait_for_results(at)
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Validation accuracy" in labels
+    cells = at.selectbox(key="train_cell")
+    cells.set_value((0, 0)).run()
+    assert not at.exception
+    assert any(b.label.startswith("Download") for b in at.get("download_button"))
+
+
+def test_impossible_design_shows_a_message_and_disables_train():
+    at = open_app("page_train.py")
+    pets = PRESETS["seed_pets"]
+    deep = pets.__class__.from_dict({**pets.to_dict(), "blocks": pets.to_dict()["blocks"] * 2})
+    at.session_state["model_cfg"] = deep.to_dict()
+    at.session_state["dataset_spec"] = SMALL
+    at.run()
+    assert not at.exception
+    assert at.error, "an error box names the problem"
+    assert at.button(key="train_start").disabled
+
+
+def test_spanish_train_page():
+    at = open_app("page_train.py", lang="es")
+    assert not at.exception
+    assert at.button(key="train_start").label == "Entrenar"

@@ -1,0 +1,130 @@
+"""Real Keras training on synthetic shapes: accuracy, stop, NaN, failures, the job queue."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cnnlab.data import make_shapes, split
+from cnnlab.jobs import JobRegistry
+from cnnlab.model import PRESETS
+from cnnlab.runs import RunStore
+from cnnlab.train import TrainConfig, TrainingFailed, train
+
+pytestmark = pytest.mark.keras
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return split(make_shapes(2000, seed=0), val_fraction=0.2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return split(make_shapes(160, size=16, seed=1), val_fraction=0.25, seed=0)
+
+
+def test_shapes_preset_learns_and_is_recorded(shapes, tmp_path):
+    tr, va = shapes
+    store = RunStore(tmp_path)
+    res = train(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=10, seed=0), store=store)
+    assert res.status == "finished"
+    assert max(res.history["val_accuracy"]) >= 0.95, res.history["val_accuracy"]
+    assert sorted(res.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    rec = store.get(res.run_id)
+    assert rec.status == "finished" and rec.params == 23_762
+    assert store.history(res.run_id)["val_accuracy"] == pytest.approx(res.history["val_accuracy"])
+    assert len(store.filters(res.run_id)) == 11  # the initial filters + one per epoch
+    loaded = store.load_model(res.run_id)
+    probs = loaded.predict(va.x[:8], verbose=0)
+    np.testing.assert_allclose(probs, res.model.predict(va.x[:8], verbose=0), atol=1e-5)
+
+
+def test_same_seed_same_run_on_cpu(tiny):
+    tr, va = tiny
+    cfg = TrainConfig(epochs=2, batch_size=32, seed=3)
+    a = train(PRESETS["seed_shapes"], tr, va, cfg).history
+    b = train(PRESETS["seed_shapes"], tr, va, cfg).history
+    assert a == b
+
+
+def test_stop_within_one_batch(tiny, tmp_path):
+    tr, va = tiny
+    stop = threading.Event()
+    seen = []
+
+    class Listener:
+        def on_batch(self, info):
+            seen.append(info["step"])
+            if info["step"] == 2:
+                stop.set()
+
+        def on_epoch(self, info):
+            pass
+
+    store = RunStore(tmp_path)
+    res = train(
+        PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=5, batch_size=8), store=store,
+        listener=Listener(), stop=stop,
+    )  # fmt: skip
+    assert res.status == "stopped"
+    assert seen == [1, 2]  # no batch ran after the one that saw the stop
+    assert store.get(res.run_id).status == "stopped"
+    assert store.model_path(res.run_id) is not None
+
+
+def test_nan_loss_stops_as_diverged_with_advice(tiny, tmp_path):
+    tr, va = tiny
+    store = RunStore(tmp_path)
+    cfg = TrainConfig(epochs=3, optimizer="sgd", learning_rate=1e12, batch_size=16)
+    res = train(PRESETS["seed_pets"].with_data(input_shape=(16, 16, 1)), tr, va, cfg, store=store)
+    assert res.status == "diverged"
+    assert "learning rate" in res.error
+    assert store.get(res.run_id).status == "diverged"
+
+
+def test_exception_marks_the_run_failed_with_a_readable_reason(tiny, tmp_path):
+    tr, va = tiny
+
+    class Boom:
+        def on_batch(self, info):
+            raise MemoryError("out of memory while allocating tensor")
+
+        def on_epoch(self, info):
+            pass
+
+    store = RunStore(tmp_path)
+    with pytest.raises(TrainingFailed, match="ran out of memory"):
+        train(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=1), store=store, listener=Boom())
+    (rec,) = store.list_runs()
+    assert rec.status == "failed" and "batch size" in rec.error
+
+
+def test_impossible_architecture_is_a_value_error(tiny):
+    tr, va = tiny  # 16×16 images: the notebook's four pools leave 1×1, a fifth is impossible
+    pets = PRESETS["seed_pets"]
+    too_deep = replace(pets, blocks=pets.blocks + pets.blocks[-2:] + pets.blocks[-2:])
+    with pytest.raises(ValueError):
+        train(too_deep, tr, va, TrainConfig(epochs=1))
+
+
+def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path):
+    tr, va = tiny
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1)
+    cfg = TrainConfig(epochs=2, batch_size=16)
+    a = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s1", label="a")
+    b = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s2", label="b")
+    c = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s2", label="c")
+    assert reg.queue_position(c) in (1, 2)
+    reg.stop(c.id)
+    assert c.status == "stopped" and reg.queue_position(c) is None
+    assert reg.wait(a, 120) and reg.wait(b, 120)
+    assert (a.status, b.status) == ("finished", "finished")
+    assert a.finished <= b.started  # one at a time
+    assert len(a.epochs) == 2 and a.batches[-1]["step"] == a.batches[-1]["steps"]
+    statuses = {r.name: r.status for r in reg.store.list_runs()}
+    assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}
+    assert [j.label for j in reg.jobs(owner="s2")] == ["c", "b"]
