@@ -89,8 +89,8 @@ class TrainResult:
     model: Any  # the trained keras.Model
     run_id: str | None  # id in the RunStore, None without a store
     status: str  # "finished" | "stopped" | "diverged"
-    seconds: float  # wall time of fit
-    images_per_second: float  # training images per second over the whole fit
+    seconds: float  # wall time: build, compile and fit
+    images_per_second: float  # training images per second of fit (validation included)
     device: str  # what trained it, for people
     error: str | None = None  # the advice for a diverged run
     model_cfg: ModelConfig | None = field(default=None, repr=False)  # as trained
@@ -339,6 +339,7 @@ def train(
                     monitor="val_loss", patience=train_cfg.patience, restore_best_weights=True
                 )
             )
+        t_fit = time.perf_counter()
         fit = model.fit(
             train_data.x,
             train_data.y,
@@ -355,6 +356,7 @@ def train(
             store.update(run_id, status="failed", error=reason, finished=time.time())
         raise TrainingFailed(reason) from exc
     seconds = time.perf_counter() - t0
+    fit_seconds = time.perf_counter() - t_fit
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items() if k in _KERAS_METRICS}
     steps_done = state.get("done", 0)
     images = min(steps_done * train_cfg.batch_size, len(train_data) * train_cfg.epochs)
@@ -370,7 +372,7 @@ def train(
         run_id=run_id,
         status=status,
         seconds=seconds,
-        images_per_second=images / seconds if seconds > 0 else 0.0,
+        images_per_second=images / fit_seconds if fit_seconds > 0 else 0.0,
         device=device,
         error=error,
         model_cfg=cfg,

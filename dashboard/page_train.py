@@ -312,6 +312,7 @@ def _upload_model() -> None:
 
 
 ui.header("train")
+state.warm_keras()
 job = _current_job()
 cfg, spec, design_error = _what_trains()
 train_cfg, challenge = _settings()

@@ -3,6 +3,8 @@ and dataset (set on Architecture and Data, trained on Train)."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 import uuid
 
 import streamlit as st
@@ -12,7 +14,7 @@ from cnnlab.jobs import JobRegistry
 from cnnlab.model import PRESETS, ModelConfig
 from cnnlab.runs import RunStore, default_home
 
-__all__ = ["store", "registry", "model_cfg", "data_spec", "owner", "DEFAULT_SPEC"]
+__all__ = ["store", "registry", "model_cfg", "data_spec", "owner", "warm_keras", "DEFAULT_SPEC"]
 
 DEFAULT_SPEC = {"source": "shapes", "n": 2000, "size": 32}  # the fast demo
 
@@ -52,6 +54,19 @@ def data_spec() -> dict:
         except (TypeError, ValueError):
             pass
     return normalize_spec(DEFAULT_SPEC)
+
+
+@st.cache_resource(show_spinner=False)
+def _warm() -> threading.Thread:
+    thread = threading.Thread(target=lambda: importlib.import_module("keras"), daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_keras() -> None:
+    """Start importing Keras in the background (once per process), so that the first
+    curve point comes soon after Train is pressed. Light pages never call this."""
+    _warm()
 
 
 def owner() -> str:
