@@ -7,7 +7,6 @@ The job id lives in the URL (``?job=``) so a reload re-attaches.
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import numpy as np
@@ -288,20 +287,14 @@ def _upload_model() -> None:
         up = st.file_uploader(t("train.upload"), type=["keras"], key="train_upload")
         if up is None:
             return
+        from cnnlab.modelfile import load_model_file, store_model_file
         from cnnlab.runs import default_home
 
-        data = up.getvalue()
-        folder = default_home() / "uploads" / "models"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}.keras"
-        path.write_bytes(data)
         try:
-            import keras
-
-            model = keras.saving.load_model(path, safe_mode=True)
-        except Exception as exc:  # noqa: BLE001 - any bad file gets a message, not a traceback
-            path.unlink(missing_ok=True)
-            ui.error_box(t("train.upload_bad", reason=f"{type(exc).__name__}: {exc}"[:300]))
+            path = store_model_file(up.getvalue(), default_home() / "uploads" / "models")
+            model = load_model_file(path)
+        except ValueError as exc:
+            ui.error_box(t("train.upload_bad", reason=str(exc)))
             return
         st.success(
             t("train.upload_ok", name=model.name, params=f"{model.count_params():,}",

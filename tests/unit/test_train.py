@@ -128,3 +128,27 @@ def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path):
     statuses = {r.name: r.status for r in reg.store.list_runs()}
     assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}
     assert [j.label for j in reg.jobs(owner="s2")] == ["c", "b"]
+
+
+def test_command_line_trains_into_the_same_store(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    cfg = {
+        "model": "seed_shapes",
+        "data": {"source": "shapes", "n": 120, "size": 16},
+        "train": {"epochs": 1, "batch_size": 32},
+        "name": "from the command line",
+    }
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(cfg))
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnlab.train", "--config", str(path), "--home", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    last = json.loads(out.stdout.strip().splitlines()[-1])
+    rec = RunStore(tmp_path).get(last["run_id"])
+    assert (rec.status, rec.name) == ("finished", "from the command line")
+    assert RunStore(tmp_path).model_path(rec.id) is not None
