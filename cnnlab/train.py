@@ -17,6 +17,7 @@ on the TensorFlow, JAX and PyTorch backends.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import threading
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from cnnlab.compute import compute_info
+from cnnlab.distribute import data_parallel
 from cnnlab.model import ModelConfig, layer_table
 
 __all__ = [
@@ -58,6 +60,7 @@ class TrainConfig:
     mixed_precision: bool | None = None  # None: on when a GPU trains, off on the CPU
     xla: bool | None = None  # None: Keras decides ("auto")
     filter_snapshots: bool = True  # keep first-layer filters after every epoch (Inspect)
+    multi_device: bool | None = None  # None: data parallel when several GPUs are visible
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -300,6 +303,7 @@ def train(
 
     state: dict[str, Any] = {"status": "finished", "epoch": 0}
     t0 = time.perf_counter()
+    parallel = contextlib.ExitStack()  # the data-parallel scope, when several devices train
     try:
         import keras
 
@@ -307,6 +311,11 @@ def train(
         mixed = use_gpu if train_cfg.mixed_precision is None else train_cfg.mixed_precision
         from cnnlab.model import build_model
 
+        replicas = parallel.enter_context(data_parallel(train_cfg.multi_device))
+        if replicas > 1:
+            device = f"{device} × {replicas} devices (data parallel)"
+            if store is not None and run_id is not None:
+                store.update(run_id, device=device)
         with _BUILD_LOCK:
             previous = keras.config.dtype_policy()
             keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
@@ -355,6 +364,8 @@ def train(
         if store is not None and run_id is not None:
             store.update(run_id, status="failed", error=reason, finished=time.time())
         raise TrainingFailed(reason) from exc
+    finally:
+        parallel.close()
     seconds = time.perf_counter() - t0
     fit_seconds = time.perf_counter() - t_fit
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items() if k in _KERAS_METRICS}
