@@ -14,16 +14,18 @@ the UI: the dashboard keeps one registry per process (``st.cache_resource``) and
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cnnlab.compute import compute_info
 
-__all__ = ["Job", "JobRegistry", "default_max_jobs"]
+__all__ = ["Job", "JobRegistry", "RemoteResult", "default_max_jobs"]
 
 _DONE = ("finished", "stopped", "diverged", "failed")
 
@@ -58,6 +60,7 @@ class Job:
     run_id: str | None = None
     error: str | None = None  # readable reason for failed / diverged
     device: str = ""
+    worker_pid: int | None = None  # the worker process training it (process isolation)
     batches: list[dict[str, float]] = field(default_factory=list)  # per-batch progress
     epochs: list[dict[str, float]] = field(default_factory=list)  # per-epoch metrics
     created: float = field(default_factory=time.time)
@@ -92,18 +95,108 @@ class Job:
         return out
 
 
-class JobRegistry:
-    """All training jobs of this process, with a cap on how many run at once."""
+@dataclass
+class RemoteResult:
+    """What a worker process reports; the model is read from the RunStore when needed."""
 
-    def __init__(self, store=None, *, max_jobs: int | None = None):
+    history: dict[str, list[float]]
+    status: str
+    seconds: float
+    images_per_second: float
+    device: str
+    error: str | None
+    run_id: str | None
+    store: Any = field(repr=False)
+
+    @cached_property
+    def model(self):
+        """The saved Keras model, or None when the run saved none (diverged)."""
+        try:
+            return self.store.load_model(self.run_id)
+        except ValueError:
+            return None
+
+
+_DIED = (
+    "The training process stopped unexpectedly (it may have run out of memory). "
+    "Lower the batch size or the image size and try again."
+)
+
+
+class JobRegistry:
+    """All training jobs of this process, with a cap on how many run at once.
+
+    ``isolation="process"`` (the default with a store) trains in worker processes at a
+    lower CPU priority, so pages stay responsive while a class trains; ``"thread"``
+    trains inside this process (no store needed, the model stays in memory).
+    """
+
+    def __init__(self, store=None, *, max_jobs: int | None = None, isolation: str | None = None):
         self.store = store  # a cnnlab.runs.RunStore, or None to keep nothing
         self.max_jobs = default_max_jobs() if max_jobs is None else int(max_jobs)
         if self.max_jobs < 1:
             raise ValueError(f"max_jobs must be at least 1, got {max_jobs!r}")
+        self.isolation = isolation or ("process" if store is not None else "thread")
+        if self.isolation not in ("process", "thread"):
+            raise ValueError(f"isolation must be 'process' or 'thread', got {isolation!r}")
+        if self.isolation == "process" and store is None:
+            raise ValueError("process isolation needs a RunStore (the model travels through it)")
         self._jobs: dict[str, Job] = {}
         self._queue: deque[str] = deque()
         self._running = 0
         self._cv = threading.Condition()
+        self._idle: queue.Queue = queue.Queue()  # warm worker processes
+        self._workers = 0
+        self._workers_lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start one worker process in the background (Keras loads there) if none exists."""
+        if self.isolation != "process":
+            return
+        with self._workers_lock:
+            if self._workers:
+                return
+            self._workers += 1
+        threading.Thread(target=self._spawn_into_idle, daemon=True).start()
+
+    def _spawn_into_idle(self) -> None:
+        from cnnlab.worker import WorkerHandle
+
+        try:
+            self._idle.put(WorkerHandle(self.store.home))
+        except Exception:  # noqa: BLE001 - a failed warm-up is retried by the next job
+            with self._workers_lock:
+                self._workers -= 1
+
+    def _take_worker(self):
+        from cnnlab.worker import WorkerHandle
+
+        with self._workers_lock:
+            spawn = self._idle.empty() and self._workers < self.max_jobs
+            if spawn:
+                self._workers += 1
+        if spawn:
+            try:
+                return WorkerHandle(self.store.home)
+            except Exception:
+                with self._workers_lock:
+                    self._workers -= 1
+                raise
+        return self._idle.get()
+
+    def _give_back(self, worker) -> None:
+        if worker is not None and worker.alive:
+            self._idle.put(worker)
+        else:
+            with self._workers_lock:
+                self._workers -= 1
+
+    def close(self) -> None:
+        """Stop the idle worker processes (running jobs finish first)."""
+        while not self._idle.empty():
+            self._idle.get().close()
+            with self._workers_lock:
+                self._workers -= 1
 
     # -- submitting --------------------------------------------------------------------
 
@@ -231,9 +324,19 @@ class JobRegistry:
                 self._cv.notify_all()
 
     def _run(self, job: Job) -> None:
+        job.status, job.started = "running", time.time()
+        try:
+            if self.isolation == "process":
+                self._run_in_worker(job)
+            else:
+                self._run_in_thread(job)
+        finally:
+            job.finished = time.time()
+
+    def _run_in_thread(self, job: Job) -> None:
         from cnnlab.train import TrainingFailed, device_name, readable, train
 
-        job.status, job.started, job.device = "running", time.time(), device_name()
+        job.device = device_name()
         try:
             result = train(
                 job.model_cfg,
@@ -251,10 +354,66 @@ class JobRegistry:
             job.error, job.status = str(exc), "failed"
         except Exception as exc:  # noqa: BLE001 - a worker never dies with a traceback
             job.error, job.status = readable(exc), "failed"
-            if self.store is not None and job.run_id is not None:
-                self.store.update(job.run_id, status="failed", error=job.error)
+            self._mark_failed(job)
         else:
             job.result, job.device = result, result.device
             job.error, job.status = result.error, result.status
+
+    def _mark_failed(self, job: Job) -> None:
+        if self.store is not None and job.run_id is not None:
+            self.store.update(job.run_id, status="failed", error=job.error, finished=time.time())
+
+    def _run_in_worker(self, job: Job) -> None:
+        from cnnlab.train import readable
+
+        try:
+            worker = self._take_worker()
+        except Exception as exc:  # noqa: BLE001
+            job.error, job.status = readable(exc), "failed"
+            self._mark_failed(job)
+            return
+        job.device, job.worker_pid = worker.device, worker.proc.pid
+        stop_sent = False
+        try:
+            worker.conn.send(
+                (
+                    "train",
+                    {
+                        "model_cfg": job.model_cfg.to_dict(),
+                        "train_data": job.train_data,
+                        "val_data": job.val_data,
+                        "train_cfg": job.train_cfg.to_dict(),
+                        "run_id": job.run_id,
+                        "name": job.label,
+                        "tags": list(job.tags),
+                    },
+                )
+            )
+            while True:
+                if job.stop_event.is_set() and not stop_sent:
+                    worker.conn.send(("stop",))
+                    stop_sent = True
+                if not worker.conn.poll(0.1):
+                    if not worker.alive:
+                        raise EOFError
+                    continue
+                kind, payload = worker.conn.recv()
+                if kind == "batch":
+                    job.on_batch(payload)
+                elif kind == "epoch":
+                    job.on_epoch(payload)
+                elif kind == "done":
+                    job.result = RemoteResult(run_id=job.run_id, store=self.store, **payload)
+                    job.device, job.error, job.status = (
+                        payload["device"], payload["error"], payload["status"]
+                    )  # fmt: skip
+                    return
+                else:  # "failed": the worker already marked the run
+                    job.error, job.status = payload, "failed"
+                    return
+        except (EOFError, OSError):
+            job.error, job.status = _DIED, "failed"
+            self._mark_failed(job)
+            worker.proc.kill()
         finally:
-            job.finished = time.time()
+            self._give_back(worker)

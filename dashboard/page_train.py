@@ -231,6 +231,8 @@ def _results(job) -> None:
     m[2].metric(t("train.time"), f"{res.seconds:,.1f} s")
     m[3].metric(t("train.speed"), f"{res.images_per_second:,.0f}")
     st.caption(t("train.finished_on", status=t(f"train.status_{res.status}"), device=res.device))
+    if res.model is None:  # a diverged run saves no model
+        return
     probs = _predictions(job.id, res.model, val.x)
     pred = probs.argmax(axis=1)
     names = val.class_names
@@ -306,6 +308,7 @@ def _upload_model() -> None:
 
 ui.header("train")
 state.warm_keras()
+state.registry().warm()  # a worker process with Keras loaded, ready for Train
 job = _current_job()
 cfg, spec, design_error = _what_trains()
 train_cfg, challenge = _settings()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -111,9 +114,10 @@ def test_impossible_architecture_is_a_value_error(tiny):
         train(too_deep, tr, va, TrainConfig(epochs=1))
 
 
-def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path):
+@pytest.mark.parametrize("isolation", ["process", "thread"])
+def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path, isolation):
     tr, va = tiny
-    reg = JobRegistry(RunStore(tmp_path), max_jobs=1)
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, isolation=isolation)
     cfg = TrainConfig(epochs=2, batch_size=16)
     a = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s1", label="a")
     b = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s2", label="b")
@@ -128,6 +132,33 @@ def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path):
     statuses = {r.name: r.status for r in reg.store.list_runs()}
     assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}
     assert [j.label for j in reg.jobs(owner="s2")] == ["c", "b"]
+    probs = a.result.model.predict(va.x[:4], verbose=0)  # in memory, or from the store
+    assert probs.shape == (4, 2)
+    reg.close()
+
+
+def test_worker_process_stops_and_reports_a_dying_worker(tiny, tmp_path):
+    tr, va = tiny
+    store = RunStore(tmp_path)
+    reg = JobRegistry(store, max_jobs=1, isolation="process")
+    job = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=50, batch_size=8))
+    deadline = time.monotonic() + 120
+    while len(job.batches) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reg.stop(job.id)
+    assert reg.wait(job, 60) and job.status == "stopped"
+    assert len(job.epochs) < 50 and store.get(job.run_id).status == "stopped"
+    # a worker killed mid-run (as the kernel's OOM killer would) fails the job, not the server
+    doomed = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=50, batch_size=8))
+    while not doomed.batches and time.monotonic() < deadline + 60:
+        time.sleep(0.05)
+    os.kill(doomed.worker_pid, signal.SIGKILL)
+    assert reg.wait(doomed, 60)
+    assert doomed.status == "failed" and "unexpectedly" in doomed.error
+    assert store.get(doomed.run_id).status == "failed"
+    after = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=1, batch_size=32))
+    assert reg.wait(after, 120) and after.status == "finished"  # a fresh worker took over
+    reg.close()
 
 
 def test_command_line_trains_into_the_same_store(tmp_path):
