@@ -1,5 +1,637 @@
-"""Architecture page (not built yet): a short note instead of an error."""
+"""Architecture: design a CNN block by block and see every shape and parameter at once.
 
+The design lives in ``st.session_state["architecture_draft"]`` (a ModelConfig dict, valid
+or not); block widgets are keyed by a per-block id so reordering keeps their values. A
+valid design is written to ``st.session_state["model_cfg"]`` (what the Train page
+trains) and to the URL (``?preset=`` or ``?arch=``). Nothing here imports Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cnnlab import viz_model
+from cnnlab.model import (
+    ACTIVATIONS,
+    PRESETS,
+    ConfigError,
+    ConvBlock,
+    DenseLayer,
+    DropoutBlock,
+    ModelConfig,
+    PoolBlock,
+    decode_config,
+    encode_config,
+    keras_code,
+    model_stats,
+    walk,
+)
 from dashboard import ui
+from dashboard.i18n import catalog, lang, t
 
-ui.coming_soon("architecture")
+P = "architecture"
+DRAFT, UIDS, DUIDS, NEXT, WROTE, LAST = (
+    f"{P}_{k}" for k in ("draft", "uids", "duids", "next", "wrote", "last_preset")
+)
+E = f"{P}_e_"  # prefix of every editor widget key (cleared when a design is loaded)
+DEFAULT_PRESET = "seed_shapes"
+FILTERS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+KERNELS = (1, 2, 3, 4, 5, 6, 7, 9, 11)
+UNITS = (4, 8, 16, 32, 64, 96, 128, 256, 512, 1024)
+FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
+NEW_BLOCK = {"conv": ConvBlock(32), "pool": PoolBlock(), "dropout": DropoutBlock(0.25)}
+ss = st.session_state
+
+
+# --------------------------------------------------------------------------- state
+def _uid() -> int:
+    ss[NEXT] = ss.get(NEXT, 0) + 1
+    return ss[NEXT]
+
+
+def _load(cfg: ModelConfig) -> None:
+    """Show ``cfg`` in the editor: fresh ids, editor widgets re-read from the draft."""
+    d = cfg.to_dict()
+    ss[DRAFT] = d
+    ss[UIDS] = [_uid() for _ in d["blocks"]]
+    ss[DUIDS] = [_uid() for _ in d["head"]["dense"]]
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(E)]:
+        del ss[key]
+
+
+def _init() -> None:
+    """First visit: URL (?arch=, ?preset=), else the session's model_cfg, else a preset.
+
+    Later visits keep the draft, unless another page put a different model_cfg.
+    """
+    theirs = ss.get("model_cfg")
+    if DRAFT in ss and (theirs is None or theirs == ss.get(WROTE)):
+        return
+    cfg = None
+    if DRAFT not in ss:
+        qp = st.query_params
+        if qp.get("preset") in PRESETS:
+            cfg = PRESETS[qp["preset"]]
+            ss[LAST] = qp["preset"]
+        if "arch" in qp:
+            try:
+                cfg = decode_config(qp["arch"])
+            except ValueError:
+                ss[f"{P}_bad_url"] = True
+    if cfg is None and theirs is not None:
+        try:
+            cfg = ModelConfig.from_dict(theirs)
+        except (TypeError, ValueError):
+            cfg = None
+    _load(cfg or PRESETS[DEFAULT_PRESET])
+    ss[LAST] = _matching_preset(ss[DRAFT]) or ss.get(LAST, DEFAULT_PRESET)
+    ss[f"{P}_preset"] = ss[LAST]
+
+
+def _matching_preset(d: dict[str, Any]) -> str | None:
+    return next((n for n, c in PRESETS.items() if c.to_dict() == d), None)
+
+
+def _on_preset() -> None:
+    ss[LAST] = ss[f"{P}_preset"]
+    _load(PRESETS[ss[LAST]])
+
+
+def _move(i: int, step: int) -> None:
+    blocks, uids = ss[DRAFT]["blocks"], ss[UIDS]
+    j = i + step
+    blocks[i], blocks[j] = blocks[j], blocks[i]
+    uids[i], uids[j] = uids[j], uids[i]
+
+
+def _remove(i: int) -> None:
+    del ss[DRAFT]["blocks"][i]
+    del ss[UIDS][i]
+
+
+def _add(kind: str) -> None:
+    ss[DRAFT]["blocks"].append(ModelConfig(blocks=(NEW_BLOCK[kind],)).to_dict()["blocks"][0])
+    ss[UIDS].append(_uid())
+
+
+def _add_dense() -> None:
+    ss[DRAFT]["head"]["dense"].append(asdict(DenseLayer(64)))
+    ss[DUIDS].append(_uid())
+
+
+def _pin() -> None:
+    ss[f"{P}_pinned"] = ss[DRAFT]
+    ss[f"{P}_compare"] = "pinned"
+
+
+def _remove_dense(i: int) -> None:
+    del ss[DRAFT]["head"]["dense"][i]
+    del ss[DUIDS][i]
+
+
+# -------------------------------------------------------------------------- widgets
+def _fmt(prefix: str):
+    """A format_func for option ``v`` → text of ``<prefix>_<v>``, in today's language.
+
+    The language is bound now: Streamlit (and AppTest) may call it outside the run.
+    """
+    texts, english = catalog(lang()), catalog("en")
+
+    def fmt(v: Any) -> str:
+        key = f"{P}.{prefix}_{v}"
+        return texts.get(key) or english.get(key) or str(v)
+
+    return fmt
+
+
+def _w(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
+    """An editor widget whose first value comes from the draft."""
+    if key not in ss:
+        ss[key] = value
+    return make(label, key=key, **kwargs)
+
+
+def _steps(values: tuple) -> Any:
+    """A select_slider over ``values`` that also offers the current value (from a link)."""
+
+    def make(label: str, *, key: str, **kw: Any) -> Any:
+        return st.select_slider(label, options=sorted(set(values) | {ss[key]}), key=key, **kw)
+
+    return make
+
+
+def _choice(values: tuple, fmt: str | None = None) -> Any:
+    def make(label: str, *, key: str, **kw: Any) -> Any:
+        if fmt:
+            kw["format_func"] = _fmt(fmt)
+        return st.selectbox(label, list(values), key=key, **kw)
+
+    return make
+
+
+def _rate(label: str, *, key: str, lo: float = 0.0, **kw: Any) -> Any:
+    return st.slider(label, min_value=lo, max_value=0.9, step=0.05, key=key, **kw)
+
+
+# Each field: (config field, widget maker, label key, help key or None). A cell holds
+# one or more fields; cells flow into rows of `per_row` columns.
+_CONV = [
+    [("filters", _steps(FILTERS), "filters", "filters_help")],
+    [("kernel_size", _steps(KERNELS), "kernel", "kernel_help")],
+    [("strides", _steps((1, 2, 3, 4)), "stride", "stride_help")],
+    [("padding", _choice(("same", "valid")), "padding", "padding_help")],
+    [("activation", _choice(ACTIVATIONS), "activation", None)],
+    [
+        ("batch_norm", st.checkbox, "batch_norm", "batch_norm_help"),
+        ("use_bias", st.checkbox, "use_bias", "use_bias_help"),
+    ],
+]
+_POOL = [
+    [("pool_size", _steps((1, 2, 3, 4, 5)), "pool_size", None)],
+    [("strides", _steps((1, 2, 3, 4, 5)), "stride", "pool_stride_help")],
+    [("mode", _choice(("max", "avg"), "pool"), "pool_mode", None)],
+    [("padding", _choice(("valid", "same")), "padding", None)],
+]
+_DROPOUT = [
+    [("rate", lambda label, **kw: _rate(label, lo=0.05, **kw), "rate", None)],
+    [("spatial", st.checkbox, "spatial", "spatial_help")],
+]
+_LAYOUT = {"conv": _CONV, "pool": _POOL, "dropout": _DROPOUT}
+
+
+def _fields(
+    key: str, values: dict[str, Any], cells: list, per_row: int, widths: list | None = None
+) -> dict[str, Any]:
+    """Lay out ``cells`` in a grid; return {field: widget value}."""
+    out: dict[str, Any] = {}
+    for start in range(0, len(cells), per_row):
+        cols = st.columns(widths or per_row)
+        for col, cell in zip(cols, cells[start : start + per_row], strict=False):
+            with col:
+                for field, make, label, hint in cell:
+                    kw = {"help": t(f"{P}.{hint}")} if hint else {}
+                    out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
+    return out
+
+
+def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, Any, Any]:
+    """One bordered box per block; returns (block dict, caption slot, error slot)."""
+    key = f"{E}b{uid}_"
+    kind = b["kind"]
+    with st.container(border=True):
+        c0, c1, c2, c3 = st.columns([6, 1, 1, 1], vertical_alignment="center")
+        caption = c0.empty()
+        for col, icon, name, fn, args, off in (
+            (c1, "arrow_upward", "up", _move, (i, -1), i == 0),
+            (c2, "arrow_downward", "down", _move, (i, 1), i == n - 1),
+            (c3, "close", "remove", _remove, (i,), False),
+        ):
+            col.button(
+                "",
+                icon=f":material/{icon}:",
+                key=f"{P}_{name}_{uid}",
+                on_click=fn,
+                args=args,
+                disabled=off,
+                help=t(f"{P}.{name}"),
+            )
+        values = dict(b)
+        if kind == "pool":
+            values["strides"] = b["strides"] or b["pool_size"]
+        per_row = 2 if (ui.projector() or kind != "conv") else 3
+        cells = _LAYOUT[kind]
+        if kind == "conv" and ui.projector():  # BatchNorm and Bias side by side
+            cells = [*cells[:-1], *([f] for f in cells[-1])]
+        widths = [1, 1, 1.3] if per_row == 3 else None  # room for "BatchNorm"
+        block = {"kind": kind, **_fields(key, values, cells, per_row, widths)}
+        if kind == "pool" and block["strides"] == block["pool_size"]:
+            block["strides"] = None  # Keras' default: windows tile the input
+        slot = st.empty()
+    return block, caption, slot
+
+
+_FLIPS = [[("flip", _choice(FLIPS, "flip"), "flip", None)]]
+_AUGMENT = [
+    [
+        (
+            "rotation",
+            lambda label, **kw: st.slider(label, 0.0, 0.5, step=0.01, **kw),
+            "rotation",
+            "rotation_help",
+        )
+    ],
+    [("zoom", lambda label, **kw: st.slider(label, 0.0, 0.5, step=0.05, **kw), "zoom", None)],
+    [("contrast", _rate, "contrast", None)],
+    [("brightness", _rate, "brightness", None)],
+]
+
+
+def _input_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    with st.container(border=True):
+        st.markdown(f"**{t(f'{P}.input')}**")
+        side = lambda label, **kw: st.number_input(label, 1, 1024, **kw)  # noqa: E731
+        cells = [
+            [("h", side, "height", None)],
+            [("w", side, "width", None)],
+            [
+                (
+                    "c",
+                    lambda label, **kw: st.number_input(label, 1, 64, **kw),
+                    "channels",
+                    "channels_help",
+                )
+            ],
+        ]
+        h, w, c = d["input_shape"]
+        shape = _fields(E, {"h": h, "w": w, "c": c}, cells, 2 if ui.projector() else 3)
+        rescale = _w(
+            st.checkbox, t(f"{P}.rescale"), E + "rescale", d["rescale"], help=t(f"{P}.rescale_help")
+        )
+        with st.expander(t(f"{P}.augment"), icon=":material/auto_awesome:"):
+            st.caption(t(f"{P}.augment_help"))
+            a = d["augment"]
+            augment = _fields(E, a, _FLIPS, 1) | _fields(E, a, _AUGMENT, 2)
+        slot = st.empty()
+    part = {"input_shape": [int(shape[k]) for k in "hwc"], "rescale": rescale}
+    return {**part, "augment": augment}, slot
+
+
+_DENSE = [
+    [("units", _steps(UNITS), "units", None)],
+    [("activation", _choice(ACTIVATIONS), "activation", None)],
+    [("dropout", _rate, "dense_dropout", None)],
+]
+
+
+def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    head = d["head"]
+    with st.container(border=True):
+        st.markdown(f"**{t(f'{P}.head')}**")
+        c1, c2 = st.columns([1.3, 1])
+        with c1:
+            pooling = _w(
+                st.radio,
+                t(f"{P}.pooling"),
+                E + "pooling",
+                head["pooling"],
+                options=["flatten", "gap"],
+                format_func=_fmt("pooling"),
+                help=t(f"{P}.pooling_help"),
+            )
+        with c2:
+            dropout = _w(_rate, t(f"{P}.head_dropout"), E + "hdrop", float(head["dropout"]))
+        dense = []
+        for j, (uid, layer) in enumerate(zip(ss[DUIDS], head["dense"], strict=True)):
+            c0, c1 = st.columns([8, 1], vertical_alignment="center")
+            c0.markdown(f"*{t(f'{P}.dense_n', n=j + 1)}*")
+            c1.button(
+                "",
+                icon=":material/close:",
+                key=f"{P}_dremove_{uid}",
+                on_click=_remove_dense,
+                args=(j,),
+                help=t(f"{P}.remove"),
+            )
+            dense.append(_fields(f"{E}d{uid}_", layer, _DENSE, 2 if ui.projector() else 3))
+        st.button(
+            t(f"{P}.add_dense"), icon=":material/add:", key=f"{P}_add_dense", on_click=_add_dense
+        )
+        c1, c2 = st.columns(2)
+        with c1:
+            k = _w(
+                st.number_input,
+                t(f"{P}.classes"),
+                E + "classes",
+                d["num_classes"],
+                min_value=1,
+                max_value=1000,
+                help=t(f"{P}.classes_help"),
+            )
+        with c2:
+            out = _w(
+                st.radio,
+                t(f"{P}.output"),
+                E + "output",
+                d["output"],
+                options=["sigmoid", "softmax"],
+                horizontal=True,
+                help=t(f"{P}.output_help"),
+            )
+        slot = st.empty()
+    part = {"head": {"pooling": pooling, "dropout": dropout, "dense": dense}}
+    return {**part, "num_classes": int(k), "output": out}, slot
+
+
+# --------------------------------------------------------------------------- output
+def _error_text(err: ConfigError) -> str:
+    params = dict(err.params)
+    if "what" in params:
+        params["what"] = t(f"{P}.word_{params['what']}")
+    try:
+        return t(f"{P}.err_{err.code}", **params)
+    except (KeyError, IndexError, ValueError):
+        return str(err)
+
+
+def _human(n: float, unit: str = "") -> str:
+    for div, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if n >= div:
+            return f"{n / div:.1f}{suffix}{unit}"
+    return f"{n:.0f} {unit}".rstrip()
+
+
+def _table(rows) -> pd.DataFrame:
+    """The Keras summary's columns; type and FLOPs too, except on the (narrow) projector."""
+    cols = {t(f"{P}.col_layer"): [r.name for r in rows]}
+    if not ui.projector():
+        cols[t(f"{P}.col_type")] = [r.kind for r in rows]
+    cols[t(f"{P}.col_shape")] = ["(" + ", ".join(map(str, r.output_shape)) + ")" for r in rows]
+    cols[t(f"{P}.col_params")] = [f"{r.params:,}" for r in rows]
+    if not ui.projector():
+        cols[t(f"{P}.col_flops")] = [_human(r.flops) if r.flops else "0" for r in rows]
+    return pd.DataFrame(cols)
+
+
+def _stage_labels() -> dict[str, str]:
+    return {k: t(f"{P}.stage_{k}") for k in ("input", "conv", "pool", "vector", "dense", "output")}
+
+
+def _metrics(rows) -> None:
+    s = model_stats(rows)
+    cols = st.columns(3) + st.columns(3)[:2] if ui.projector() else st.columns(5)
+    cols[0].metric(t(f"{P}.total"), f"{s.params:,}", help=t(f"{P}.total_help"))
+    cols[1].metric(t(f"{P}.trainable"), f"{s.trainable:,}")
+    cols[2].metric(
+        t(f"{P}.non_trainable"), f"{s.non_trainable:,}", help=t(f"{P}.non_trainable_help")
+    )
+    cols[3].metric(t(f"{P}.flops"), _human(s.flops), help=t(f"{P}.flops_help"))
+    cols[4].metric(t(f"{P}.memory"), _human(s.activation_bytes, "B"), help=t(f"{P}.memory_help"))
+
+
+def _flow(rows) -> None:
+    style = ui.style()
+    st.markdown(f"**{t(f'{P}.flow_title')}**")
+    st.plotly_chart(
+        viz_model.tensor_figure(
+            rows,
+            font_size=style.font_size,
+            height=int(style.height * 0.75),
+            line_width=style.line_width / 2,
+            labels=_stage_labels(),
+        ),
+        width="stretch",
+        config={"displayModeBar": False},
+        key=f"{P}_flow_fig",
+    )
+
+
+def _results(rows, err: ConfigError | None) -> None:
+    style = ui.style()
+    if err is not None:
+        st.warning(t(f"{P}.partial"), icon=":material/construction:")
+    st.markdown(f"**{t(f'{P}.table_title')}**")
+    st.dataframe(
+        _table(rows),
+        hide_index=True,
+        width="stretch",
+        row_height=(row := 44 if ui.projector() else 35),
+        height=row * (len(rows) + 1) + 3,
+        key=f"{P}_table",
+    )
+    st.markdown(f"**{t(f'{P}.bars_title')}**")
+    st.plotly_chart(
+        viz_model.params_figure(
+            rows,
+            font_size=style.font_size,
+            row_height=34 if ui.projector() else 26,
+            names=(t(f"{P}.trainable"), t(f"{P}.non_trainable")),
+        ),
+        width="stretch",
+        config={"displayModeBar": False},
+        key=f"{P}_bars_fig",
+    )
+
+
+def _compare(cfg: ModelConfig, rows) -> None:
+    st.subheader(t(f"{P}.compare_title"))
+    st.caption(t(f"{P}.compare_help"))
+    names = list(PRESETS)
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    if f"{P}_pinned" in ss:
+        names = ["pinned", *names]
+    other = ui.widget(
+        c1.selectbox,
+        t(f"{P}.compare_with"),
+        names,
+        key=f"{P}_compare",
+        default="shapes_flatten",
+        valid=lambda v: v in names,
+        format_func=_fmt("preset"),
+    )
+    c2.button(
+        t(f"{P}.pin"),
+        icon=":material/push_pin:",
+        key=f"{P}_pin",
+        on_click=_pin,
+        help=t(f"{P}.pin_help"),
+        width="stretch",
+    )
+    pinned = other == "pinned"
+    b_cfg = ModelConfig.from_dict(ss[f"{P}_pinned"]) if pinned else PRESETS[other]
+    _, b_rows, b_err = walk(b_cfg)
+    label_a, label_b = t(f"{P}.this_design"), _preset_label(other)
+    style = ui.style()
+    st.plotly_chart(
+        viz_model.compare_figure(
+            [rows, b_rows],
+            [label_a, label_b],
+            font_size=style.font_size,
+            group_names={g: t(f"{P}.group_{g}") for g in viz_model.PARAM_GROUPS},
+            height=int(style.height * 0.55),
+        ),
+        width="stretch",
+        config={"displayModeBar": False},
+        key=f"{P}_compare_fig",
+    )
+    left, right = st.columns(2)
+    for col, label, r in ((left, label_a, rows), (right, label_b, b_rows)):
+        with col:
+            s = model_stats(r)
+            st.markdown(f"**{label}**")
+            st.markdown(
+                t(
+                    f"{P}.compare_line",
+                    params=f"{s.params:,}",
+                    flops=_human(s.flops),
+                    memory=_human(s.activation_bytes, "B"),
+                )
+            )
+            st.plotly_chart(
+                viz_model.tensor_figure(
+                    r,
+                    font_size=int(style.font_size * 0.8),
+                    height=int(style.height * 0.5),
+                    line_width=style.line_width / 2,
+                    labels=_stage_labels(),
+                ),
+                width="stretch",
+                config={"displayModeBar": False},
+                key=f"{P}_cmp_flow_{'a' if r is rows else 'b'}",
+            )
+    if b_err is not None:
+        ui.error_box(_error_text(b_err))
+
+
+def _preset_label(name: str) -> str:
+    return t(f"{P}.preset_{name}")
+
+
+# ----------------------------------------------------------------------------- page
+ui.header(P)
+_init()
+if ss.pop(f"{P}_bad_url", False):
+    ui.error_box(t(f"{P}.bad_url"))
+
+draft = ss[DRAFT]
+if f"{P}_preset" not in ss:  # the selectbox's state is dropped when the page is left
+    ss[f"{P}_preset"] = ss.get(LAST, DEFAULT_PRESET)
+c1, c2, c3 = st.columns([2.6, 1.3, 1.1], vertical_alignment="bottom")
+preset = c1.selectbox(
+    t(f"{P}.preset"),
+    list(PRESETS),
+    key=f"{P}_preset",
+    format_func=_fmt("preset"),
+    on_change=_on_preset,
+)
+c2.button(
+    t(f"{P}.reset"),
+    icon=":material/restart_alt:",
+    key=f"{P}_reset",
+    on_click=_on_preset,
+    help=t(f"{P}.reset_help"),
+)
+c3.page_link("page_train.py", label=t(f"{P}.to_train"), icon=":material/model_training:")
+modified = "" if PRESETS[preset].to_dict() == draft else t(f"{P}.modified")
+st.caption(t(f"{P}.preset_note_{preset}") + modified)
+metrics_slot = st.container()
+
+editor, results = st.columns([5, 6], gap="medium")
+with editor:
+    st.markdown(f"#### {t(f'{P}.editor_title')}")
+    part, input_slot = _input_editor(draft)
+    slots, blocks = [], []
+    n = len(ss[UIDS])
+    for i, (uid, b) in enumerate(zip(ss[UIDS], draft["blocks"], strict=True)):
+        block, caption, slot = _block_editor(i, n, uid, b)
+        blocks.append(block)
+        slots.append((caption, slot))
+    c1, c2, c3 = st.columns(3)
+    for col, kind in zip((c1, c2, c3), ("conv", "pool", "dropout"), strict=True):
+        col.button(
+            t(f"{P}.add_{kind}"),
+            icon=":material/add:",
+            key=f"{P}_add_{kind}",
+            on_click=_add,
+            args=(kind,),
+            width="stretch",
+        )
+    head_part, head_slot = _head_editor(draft)
+
+new = {**draft, **part, **head_part, "blocks": blocks}
+ss[DRAFT] = new
+cfg = ModelConfig.from_dict(new)
+specs, rows, err = walk(cfg)
+
+# Each block's header: its number, its kind and the shape it hands on.
+for i, (block, (caption, _)) in enumerate(zip(blocks, slots, strict=True)):
+    out = [r for r in rows if r.where == i]
+    shape = "×".join(map(str, out[-1].output_shape)) if out else "?"
+    kind = t(f"{P}.kind_{block['kind']}")
+    caption.markdown(f"**{i + 1} · {kind}** → `{shape}`")
+if err is not None:
+    msg = _error_text(err)
+    slot = {"input": input_slot, "augment": input_slot}.get(err.where, head_slot)
+    if isinstance(err.where, int):
+        slot = slots[err.where][1]
+    with slot.container():
+        ui.error_box(msg)
+
+with metrics_slot:
+    if err is None:
+        _metrics(rows)
+    else:
+        ui.error_box(t(f"{P}.invalid", msg=_error_text(err)))
+    _flow(rows)
+with results:
+    _results(rows, err)
+
+if err is None:
+    _compare(cfg, rows)
+    with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
+        st.caption(t(f"{P}.code_help"))
+        code = keras_code(cfg)
+        st.code(code, language="python")
+        st.download_button(
+            t(f"{P}.download"),
+            code,
+            file_name=f"{cfg.name}.py",
+            mime="text/x-python",
+            key=f"{P}_download",
+            icon=":material/download:",
+        )
+    # The Train page trains this design; the URL reopens it.
+    ss["model_cfg"] = ss[WROTE] = cfg.to_dict()
+    # The URL names the starting preset, plus the whole design when it was modified.
+    name = _matching_preset(ss["model_cfg"])
+    st.query_params["preset"] = name or preset
+    if name:
+        if "arch" in st.query_params:
+            del st.query_params["arch"]
+    else:
+        st.query_params["arch"] = encode_config(cfg)
+else:
+    st.info(t(f"{P}.train_keeps_last"), icon=":material/info:")

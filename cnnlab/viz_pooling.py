@@ -1,0 +1,409 @@
+"""Plotly figures for the Pooling lesson (plain data: usable in a notebook too).
+
+Big maps go to the browser as PNG images (``go.Image`` with a data URI, upscaled with
+nearest neighbour so pixels stay crisp), never as numeric heatmaps; small matrices are
+heatmaps with their numbers written in. Every builder takes its labels (already
+translated) and the plot style (font size, line width, height) as arguments.
+
+>>> import numpy as np
+>>> fig = matrix_figure(np.arange(25).reshape(5, 5), size=2, padding="same")
+>>> len(fig.data)  # padding, input, max, average
+4
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnlab.ops import pool2d, pool_windows, same_pads
+
+__all__ = [
+    "WINDOW_COLORS",
+    "to_uint8",
+    "png_uri",
+    "image_trace",
+    "steps_figure",
+    "matrix_figure",
+    "shift_figure",
+    "global_bars_figure",
+]
+
+# Distinct, saturated colours for window outlines (readable on a light heatmap).
+WINDOW_COLORS = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#008080",
+    "#f032e6",
+    "#9a6324",
+    "#800000",
+    "#000075",
+    "#808000",
+    "#46f0f0",
+)
+
+_DISPLAY_SIDE = 480  # images are upscaled (nearest) to about this many pixels for display
+_MAX_SOURCE_SIDE = 1024  # larger maps are subsampled for display only
+
+
+def _lut(colorscale: str) -> np.ndarray:
+    """256×3 uint8 colour table; "gray" is a plain linear black→white ramp."""
+    if colorscale.lower() in ("gray", "grey", "greys_r"):
+        ramp = np.arange(256, dtype=np.uint8)
+        return np.stack([ramp, ramp, ramp], axis=1)
+    import plotly.colors as pc
+
+    cols = pc.sample_colorscale(colorscale, list(np.linspace(0, 1, 256)))
+    rgb = [pc.unlabel_rgb(c) if c.startswith("rgb") else pc.hex_to_rgb(c) for c in cols]
+    return np.clip(np.rint(np.array(rgb, dtype=np.float64)), 0, 255).astype(np.uint8)
+
+
+def to_uint8(x, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    """Scale a map to 0–255 between ``lo`` and ``hi`` (default: its own min and max).
+
+    x : (H, W) numbers  →  (H, W) uint8; values outside [lo, hi] are clipped.
+
+    >>> to_uint8(np.array([[0.0, 0.5, 1.0]]))
+    array([[  0, 128, 255]], dtype=uint8)
+    """
+    a = np.asarray(x, dtype=np.float64)
+    lo = float(np.min(a)) if lo is None else float(lo)
+    hi = float(np.max(a)) if hi is None else float(hi)
+    scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    return np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)
+
+
+def png_uri(x, lo: float, hi: float, colorscale: str = "gray", upscale: int = 1) -> str:
+    """A ``data:image/png`` URI of a 2-D map coloured with ``colorscale`` on [lo, hi]."""
+    from PIL import Image
+
+    rgb = _lut(colorscale)[to_uint8(x, lo, hi)]
+    if upscale > 1:
+        rgb = np.repeat(np.repeat(rgb, upscale, axis=0), upscale, axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def image_trace(x, lo: float, hi: float, colorscale: str = "gray") -> go.Image:
+    """A ``go.Image`` of a 2-D map whose axes count the map's own pixels.
+
+    Maps larger than 1024 px are subsampled for display; small maps are upscaled with
+    nearest neighbour so each pixel shows as a sharp square.
+    """
+    a = np.asarray(x)
+    if a.ndim != 2:
+        raise ValueError(f"x must be a 2-D map, got shape {a.shape}")
+    every = max(1, int(np.ceil(max(a.shape) / _MAX_SOURCE_SIDE)))
+    shown = a[::every, ::every]
+    upscale = max(1, _DISPLAY_SIDE // max(shown.shape))
+    step = every / upscale
+    return go.Image(
+        source=png_uri(shown, lo, hi, colorscale, upscale),
+        x0=(step - 1) / 2,
+        y0=(step - 1) / 2,
+        dx=step,
+        dy=step,
+        hovertemplate="row %{y:.0f}, col %{x:.0f}<extra></extra>",
+    )
+
+
+_BARE = {
+    "showticklabels": False,
+    "showgrid": False,
+    "zeroline": False,
+    "ticks": "",
+    "showline": False,
+}
+
+
+def _frame(fig: go.Figure, font_size: int, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        font={"size": font_size},
+        plot_bgcolor="white",
+    )
+    fig.update_annotations(font_size=font_size)
+    # Explicit sizes: Streamlit's chart theme would otherwise shrink ticks and legend.
+    tick = max(10, round(font_size * 0.85))
+    fig.update_xaxes(tickfont_size=tick, title_font_size=font_size)
+    fig.update_yaxes(tickfont_size=tick, title_font_size=font_size)
+    fig.update_layout(legend_font_size=tick, title_font_size=font_size)
+    return fig
+
+
+def steps_figure(
+    columns: Sequence[Sequence[np.ndarray]],
+    titles: Sequence[Sequence[str]],
+    scales: Sequence[tuple[float, float, str]],
+    *,
+    font_size: int = 14,
+    row_height: int | None = None,
+    width: int = 900,
+) -> go.Figure:
+    """A grid of maps: one column per representation, one row per pooling step.
+
+    columns[c][r] : (H_r, W_r) map shown in row r, column c
+    titles[c][r]  : its subplot title (e.g. "Max ×1 (153, 230)")
+    scales[c]     : (lo, hi, colorscale) shared by the whole column
+    row_height    : px per row; by default from the first map's aspect ratio and
+                    ``width``, the expected width of the figure on the page
+    """
+    n_cols, n_rows = len(columns), max(len(c) for c in columns)
+    flat_titles = [
+        titles[c][r] if r < len(titles[c]) else "" for r in range(n_rows) for c in range(n_cols)
+    ]
+    fig = make_subplots(
+        rows=n_rows,
+        cols=n_cols,
+        subplot_titles=flat_titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=min(0.12, 0.35 / max(n_rows, 1)),
+    )
+    for c, col in enumerate(columns):
+        lo, hi, cmap = scales[c]
+        for r, arr in enumerate(col):
+            fig.add_trace(image_trace(arr, lo, hi, cmap), row=r + 1, col=c + 1)
+    fig.update_xaxes(_BARE)
+    fig.update_yaxes(_BARE)
+    if row_height is None:
+        h0, w0 = np.asarray(columns[0][0]).shape[:2]
+        row_height = int(width / n_cols * min(h0 / w0, 1.5)) + 3 * font_size
+    return _frame(fig, font_size, row_height * n_rows + 40)
+
+
+def _rect(fig, x0, x1, y0, y1, color, width, dash, col):
+    fig.add_shape(
+        type="rect",
+        x0=x0,
+        x1=x1,
+        y0=y0,
+        y1=y1,
+        line={"color": color, "width": width, "dash": dash},
+        row=1,
+        col=col,
+    )
+
+
+def _fmt(v: float, decimals: int) -> str:
+    """A short label: at most ``decimals`` decimals, fewer for big numbers (≤ 4 digits)."""
+    if np.isneginf(v):
+        return "−∞"
+    if abs(v) >= 100:
+        decimals = 0
+    elif abs(v) >= 10:
+        decimals = min(decimals, 1)
+    text = f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+    text = "0" if text in ("-0", "") else text
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def matrix_figure(
+    x,
+    *,
+    size: int = 2,
+    stride: int | None = None,
+    padding: str = "valid",
+    titles: Sequence[str] = ("Input", "Max pooling", "Average pooling"),
+    pad_label: str = "pad",
+    font_size: int = 14,
+    line_width: float = 2,
+    height: int = 380,
+    width: int = 900,
+    colorscale: str = "Blues",
+) -> go.Figure:
+    """A small matrix with every pooling window outlined in its own colour, and the max
+    and average outputs beside it, each output cell outlined in its window's colour.
+
+    With ``"same"`` padding the padded rows/columns are drawn (grey, labelled ``pad_label``)
+    at the bottom/right where Keras puts them; they never win a max nor count in a mean.
+
+    x : (h, w) numbers, at most about 10×10 to stay readable. ``width`` is the expected
+    width of the figure on the page (px): the numbers shrink to fit their cells. Hovering
+    a cell shows its exact value.
+    """
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"x must be a 2-D matrix, got shape {a.shape}")
+    h, w = a.shape
+    step = size if stride is None else stride
+    mx = pool2d(a, size=size, stride=stride, mode="max", padding=padding).astype(np.float64)
+    av = pool2d(a, size=size, stride=stride, mode="avg", padding=padding).astype(np.float64)
+    windows = pool_windows(a.shape, size=size, stride=stride, padding=padding)
+    (top, bottom), (left, right) = (
+        (same_pads(h, size, step), same_pads(w, size, step)) if padding == "same" else ((0, 0),) * 2
+    )
+    # The input drawn on its padded grid: real cells hold numbers, padding is NaN (grey).
+    grid = np.full((h + top + bottom, w + left + right), np.nan)
+    grid[top : top + h, left : left + w] = a
+    decimals = 0 if np.allclose(a, np.round(a)) else 2
+    text_in = [[pad_label if np.isnan(v) else _fmt(v, decimals) for v in row] for row in grid]
+    lo, hi = float(a.min()), float(a.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    text_mx = [[_fmt(v, decimals) for v in row] for row in mx]
+    text_av = [[_fmt(v, 2) for v in row] for row in av]
+    n_cells = grid.shape[1] + mx.shape[1] + av.shape[1] + 1.2
+    cell_px = min(width * 0.85 / n_cells, (height - 60) / grid.shape[0])
+    chars = max(len(s) for rows in (text_in, text_mx, text_av) for row in rows for s in row)
+    text_size = int(np.clip(cell_px / (0.62 * max(chars, 2)), 9, font_size + 2))
+    height = int(min(height, cell_px * grid.shape[0] + 3 * font_size + 40))
+
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        subplot_titles=list(titles),
+        column_widths=[grid.shape[1], mx.shape[1] + 0.6, av.shape[1] + 0.6],
+        horizontal_spacing=0.04,
+    )
+    heat = {
+        "colorscale": colorscale,
+        "zmin": lo,
+        "zmax": hi,
+        "showscale": False,
+        "texttemplate": "%{text}",
+        "textfont": {"size": text_size},
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": "%{z:.4g}<extra></extra>",
+    }
+    xs, ys = np.arange(grid.shape[1]) - left, np.arange(grid.shape[0]) - top
+    pad_mask = np.where(np.isnan(grid), 0.0, np.nan)
+    fig.add_trace(  # padding cells: flat grey underneath
+        go.Heatmap(
+            z=pad_mask,
+            x=xs,
+            y=ys,
+            colorscale=[[0, "#c8c8c8"], [1, "#c8c8c8"]],
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=grid,
+            text=text_in,
+            x=xs,
+            y=ys,
+            **heat,
+        ),
+        row=1,
+        col=1,
+    )
+    for col, out, text in ((2, mx, text_mx), (3, av, text_av)):
+        fig.add_trace(go.Heatmap(z=out, text=text, **heat), row=1, col=col)
+
+    k = 0
+    for r, row in enumerate(windows):
+        for c, _ in enumerate(row):
+            color = WINDOW_COLORS[k % len(WINDOW_COLORS)]
+            # Inset overlapping windows a little so each outline stays visible.
+            inset = 0.04 + 0.12 * ((r + c) % 3) / 2 if step < size else 0.04
+            y0, x0 = r * step - top, c * step - left
+            _rect(
+                fig,
+                x0 - 0.5 + inset,
+                x0 + size - 0.5 - inset,
+                y0 - 0.5 + inset,
+                y0 + size - 0.5 - inset,
+                color,
+                line_width,
+                "solid",
+                1,
+            )
+            for col in (2, 3):
+                _rect(
+                    fig, c - 0.46, c + 0.46, r - 0.46, r + 0.46, color, line_width + 1, "solid", col
+                )
+            k += 1
+    fig.update_xaxes(_BARE)
+    fig.update_yaxes(_BARE, autorange="reversed")
+    for i in (1, 2, 3):
+        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=1, col=i)
+    return _frame(fig, font_size, height)
+
+
+def shift_figure(
+    shifts: Sequence[int],
+    curves: dict[str, Sequence[float]],
+    *,
+    x_title: str,
+    y_title: str,
+    font_size: int = 14,
+    line_width: float = 2,
+    height: int = 380,
+) -> go.Figure:
+    """Relative change (in %) against the shift in pixels, one line per representation."""
+    fig = go.Figure()
+    dashes = ("solid", "dot", "solid", "dash")
+    colors = ("#444444", "#999999", "#d62728", "#1f77b4")
+    for i, (name, values) in enumerate(curves.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=list(shifts),
+                y=[100 * float(v) for v in values],
+                name=name,
+                mode="lines+markers",
+                line={"width": line_width, "dash": dashes[i % 4], "color": colors[i % 4]},
+                marker={"size": 4 + 2 * line_width},
+                hovertemplate="%{y:.0f} %<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        xaxis={"title": x_title, "dtick": 1},
+        yaxis={"title": y_title, "rangemode": "tozero", "ticksuffix": " %"},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return _frame(fig, font_size, height)
+
+
+def global_bars_figure(
+    names: Sequence[str],
+    values: dict[str, Sequence[float]],
+    *,
+    y_title: str,
+    font_size: int = 14,
+    height: int = 380,
+) -> go.Figure:
+    """One bar chart per global pooling (GAP, GMP), side by side, each on its own scale:
+    one bar per channel, its value written on top.
+    """
+    labels = list(values)
+    fig = make_subplots(rows=1, cols=len(labels), subplot_titles=labels, horizontal_spacing=0.08)
+    colors = ("#1f77b4", "#d62728")
+    for i, label in enumerate(labels):
+        vals = [float(v) for v in values[label]]
+        fig.add_trace(
+            go.Bar(
+                x=list(names),
+                y=vals,
+                name=label,
+                marker_color=colors[i % 2],
+                text=[f"{v:.3g}" for v in vals],
+                textposition="outside",
+                cliponaxis=False,
+                showlegend=False,
+                hovertemplate="%{x}: %{y:.4g}<extra>" + label + "</extra>",
+            ),
+            row=1,
+            col=i + 1,
+        )
+        top = max(max(vals), 0.0)
+        bottom = min(min(vals), 0.0)
+        fig.update_yaxes(range=[bottom * 1.2, top * 1.2 or 1.0], row=1, col=i + 1)
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
+    fig.update_xaxes(tickangle=-35)
+    return _frame(fig, font_size, height)

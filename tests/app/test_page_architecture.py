@@ -1,0 +1,203 @@
+"""Architecture page: edit blocks and watch the table, totals, session state and URL follow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from cnnlab.model import PRESETS, ConvBlock, ModelConfig, encode_config
+from dashboard.i18n import catalog
+from tests.app.conftest import APP, open_app
+
+PAGE = "page_architecture.py"
+
+
+def _table(at):
+    return at.dataframe[0].value
+
+
+def _column(at, name, lang="en"):
+    return list(_table(at)[catalog(lang)[f"architecture.col_{name}"]])
+
+
+def _metric(at, key, lang="en"):
+    label = catalog(lang)[f"architecture.{key}"]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _pick(at, preset):
+    # AppTest formats set_value() through format_func outside the run, so in English.
+    at.selectbox(key="architecture_preset").set_value(preset).run()
+
+
+def _open(preset, lang="en"):
+    """A fresh session opened from a link: ?preset=<name>."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params["preset"] = preset
+    return at.run()
+
+
+def _uid(at, i):
+    return at.session_state["architecture_uids"][i]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_on_the_tutorial_model_and_publishes_it(lang):
+    at = open_app(PAGE, lang=lang)
+    assert not at.exception, at.exception
+    assert _metric(at, "total", lang) == "23,762"
+    assert _metric(at, "non_trainable", lang) == "224"
+    layers = _column(at, "layer", lang)
+    assert layers[:3] == ["input", "rescaling", "conv2d_1"] and layers[-1] == "output"
+    assert _column(at, "shape", lang)[-3] == "(64)"
+    assert at.session_state["model_cfg"] == PRESETS["seed_shapes"].to_dict()
+    assert at.query_params["preset"] == "seed_shapes"
+    assert not at.error
+
+
+def test_moving_a_slider_changes_the_table_totals_state_and_url():
+    at = open_app(PAGE)
+    at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(32).run()
+    assert not at.exception, at.exception
+    params = dict(zip(_column(at, "layer"), _column(at, "params"), strict=True))
+    assert params["conv2d_1"] == "288"  # 3·3·1·32, no bias
+    assert params["batch_norm_1"] == "128"
+    assert params["conv2d_2"] == "9,216"  # 3·3·32·32
+    assert _metric(at, "total") == f"{23_762 + 144 + 64 + 4_608:,}"
+    cfg = ModelConfig.from_dict(at.session_state["model_cfg"])
+    assert cfg.blocks[0].filters == 32
+    assert "arch" in at.query_params  # the link reopens the edited design
+
+
+def test_kernel_and_padding_change_the_shapes():
+    at = open_app(PAGE)
+    key = f"architecture_e_b{_uid(at, 0)}_"
+    at.selectbox(key=key + "padding").set_value("valid").run()
+    at.select_slider(key=key + "kernel_size").set_value(5).run()
+    shapes = dict(zip(_column(at, "layer"), _column(at, "shape"), strict=True))
+    assert shapes["conv2d_1"] == "(28, 28, 16)"
+    assert shapes["max_pool_1"] == "(14, 14, 16)"
+
+
+def test_add_move_and_remove_blocks():
+    at = open_app(PAGE)
+    at.button(key="architecture_add_conv").click().run()
+    assert "conv2d_4" in _column(at, "layer")
+    assert len(at.session_state["architecture_uids"]) == 6
+    # Move the first block (a conv) down: the pool now comes first.
+    at.button(key=f"architecture_down_{_uid(at, 0)}").click().run()
+    assert _column(at, "layer")[2] == "max_pool_1"
+    assert ModelConfig.from_dict(at.session_state["model_cfg"]).blocks[1].filters == 16
+    # Remove it again: the pool goes, conv2d_1 is back right after rescaling.
+    at.button(key=f"architecture_remove_{_uid(at, 0)}").click().run()
+    assert _column(at, "layer")[2] == "conv2d_1"
+    assert not at.exception, at.exception
+
+
+def test_head_flatten_and_dense_layers():
+    at = open_app(PAGE)
+    at.radio(key="architecture_e_pooling").set_value("flatten").run()
+    at.button(key="architecture_add_dense").click().run()
+    layers = _column(at, "layer")
+    assert "flatten" in layers and "dense_1" in layers
+    params = dict(zip(layers, _column(at, "params"), strict=True))
+    assert params["dense_1"] == f"{4096 * 64 + 64:,}"
+
+
+def test_presets_and_compare():
+    at = open_app(PAGE)
+    _pick(at, "seed_pets")
+    assert _metric(at, "total") == "830,849"
+    assert at.session_state["model_cfg"] == PRESETS["seed_pets"].to_dict()
+    assert at.query_params["preset"] == "seed_pets"
+    # The compare panel shows both totals side by side.
+    at.selectbox(key="architecture_compare").set_value("seed_shapes").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**830,849**" in text and "**23,762**" in text
+    # Pin, edit, compare with the pinned copy.
+    at.button(key="architecture_pin").click().run()
+    assert at.selectbox(key="architecture_compare").value == "pinned"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_invalid_design_shows_its_message_and_keeps_the_last_valid_one(lang):
+    at = _open("seed_pets", lang)
+    assert at.session_state["model_cfg"] == PRESETS["seed_pets"].to_dict()
+    at.number_input(key="architecture_e_h").set_value(8).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("max_pool_4" in e and "1" in e for e in errors), errors
+    assert at.session_state["model_cfg"] == PRESETS["seed_pets"].to_dict()  # unchanged
+    # Partial table: the layers before the failure are still shown.
+    assert _column(at, "layer", lang)[-1] == "conv2d_4"
+
+
+def test_sigmoid_with_three_classes_is_refused_in_the_head():
+    at = open_app(PAGE)
+    _pick(at, "seed_pets")
+    at.number_input(key="architecture_e_classes").set_value(3).run()
+    assert any("sigmoid" in e.value and "3" in e.value for e in at.error)
+
+
+def test_a_link_reopens_the_same_design():
+    cfg = replace(PRESETS["seed_shapes"], blocks=(ConvBlock(8, 5), *PRESETS["seed_shapes"].blocks))
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params["arch"] = encode_config(cfg)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["model_cfg"] == cfg.to_dict()
+    assert _column(at, "shape")[2] == "(32, 32, 8)"
+
+
+def test_keras_code_is_shown():
+    at = open_app(PAGE)
+    code = at.code[0].value
+    assert 'layers.Conv2D(16, 3, padding="same", use_bias=False' in code
+    assert "model.compile(" in code
+
+
+def test_the_design_survives_a_page_switch():
+    at = open_app(PAGE)
+    at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(8).run()
+    at.switch_page("page_home.py").run()
+    at.switch_page(PAGE).run()
+    assert ModelConfig.from_dict(at.session_state["model_cfg"]).blocks[0].filters == 8
+    assert at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").value == 8
+
+
+_NO_TF = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.run()
+at.switch_page("page_architecture.py").run()
+uid = at.session_state["architecture_uids"][0]
+at.select_slider(key=f"architecture_e_b{{uid}}_filters").set_value(24).run()
+assert not at.exception, at.exception
+print(json.dumps({{"tf": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}))
+"""
+
+
+def test_the_page_never_imports_keras_or_tensorflow():
+    out = subprocess.run(
+        [sys.executable, "-c", _NO_TF.format(app=APP)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {"tf": False, "keras": False}

@@ -1,0 +1,61 @@
+"""Architecture page in a real Chromium: a slider moves, the totals and URL follow."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import assert_no_error, open_page, shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _metrics(page) -> list[str]:
+    page.wait_for_selector("[data-testid='stMetricValue']")
+    return [m.inner_text().strip() for m in page.locator("[data-testid='stMetricValue']").all()]
+
+
+def test_slider_changes_the_totals_and_the_link_reopens_the_design(page, browser, app_url):
+    open_page(page, f"{app_url}/architecture?lang=en&preset=seed_pets")
+    assert _metrics(page)[0] == "830,849"  # the notebook's model.summary()
+    assert (
+        page.get_by_text("(9, 9, 64)").first.is_visible()
+        or page.locator("[data-testid='stDataFrame']").first.is_visible()
+    )
+    shot(page, "architecture")
+    # Move the first block's filters slider one step (32 → 48) with the keyboard.
+    slider = page.get_by_role("slider", name="Filters F").first
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-testid='stMetricValue']\").innerText.trim()"
+        " !== '830,849'"
+    )
+    wait_idle(page)
+    assert_no_error(page)
+    total = _metrics(page)[0]
+    assert total == f"{830_849 + 3 * 3 * 3 * 16 + 16 + 3 * 3 * 16 * 64:,}", total
+    assert "arch=" in page.url
+    # The link alone reopens the same design in a fresh session.
+    other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    open_page(other, page.url)
+    assert _metrics(other)[0] == total
+    other.context.close()
+
+
+def test_an_impossible_design_explains_itself(page, app_url):
+    open_page(page, f"{app_url}/architecture?lang=en&preset=seed_pets")
+    height = page.get_by_label("Height H")
+    height.fill("8")
+    height.press("Enter")
+    page.wait_for_selector("[data-testid='stAlertContentError']")
+    wait_idle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    text = page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert "max_pool_4" in text and "valid padding" in text, text
+
+
+def test_projector_and_spanish(page, app_url):
+    open_page(page, f"{app_url}/architecture?lang=es&projector=1&preset=shapes_flatten")
+    assert page.locator("h1").first.inner_text().strip() == "Arquitectura"
+    assert _metrics(page)[0] == "548,306"
+    shot(page, "architecture_projector_es")

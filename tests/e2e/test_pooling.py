@@ -1,0 +1,48 @@
+"""Pooling page in a real Chromium: the side-by-side view and the small-matrix view,
+in projector mode, with screenshots for the README."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import open_page, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def _show(page, key: str, *, offset: int = 0):
+    """Scroll the element with widget key ``key`` to the top of the view; return it."""
+    el = page.locator(f".st-key-{key}")
+    el.wait_for()
+    el.evaluate("e => e.scrollIntoView({block: 'start'})")
+    if offset:
+        page.mouse.wheel(0, offset)
+    page.wait_for_timeout(600)  # let Plotly settle after the scroll
+    return el
+
+
+def test_side_by_side_max_and_average_in_projector_mode(app_url, page):
+    open_page(page, f"{app_url}/pooling?lang=en&projector=1&source=seed&k=3")
+    fig = _show(page, "pooling_side_fig", offset=-70)
+    # 3 steps × (max, average, difference), drawn as images with the seed's shapes.
+    assert fig.locator("image").count() == 9
+    text = fig.inner_text()
+    for shape in ("153×230", "76×115", "38×57"):
+        assert shape in text
+    shot(page, "pooling_side_by_side")
+
+
+def test_small_matrix_windows_in_projector_mode(app_url, page):
+    open_page(page, f"{app_url}/pooling?lang=en&projector=1&source=matrix&ppad=same")
+    fig = _show(page, "pooling_matrix_fig", offset=-90)
+    svg_text = fig.inner_text()
+    assert "pad" in svg_text and "3.75" in svg_text  # padding cells and a mean written in
+    # 9 windows: one outline on the input and one on each output cell.
+    assert fig.locator("path[style*='stroke-width']").count() >= 27
+    shot(page, "pooling_matrix")
+
+
+def test_spanish_page_opens_without_errors(app_url, page):
+    open_page(page, f"{app_url}/pooling?lang=es")
+    assert page.get_by_text("Ventana por ventana").count() == 1
+    assert page.get_by_text("¿Para qué sirve el pooling?").count() == 1

@@ -1,0 +1,264 @@
+"""pool2d / global_pool2d against the Keras pooling layers (TensorFlow backend)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from cnnlab.ops import global_pool2d, output_size, pool2d, pool_windows
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("these references need the TensorFlow backend")
+    return keras
+
+
+def _keras_pool(keras, x, *, size, stride, mode, padding):
+    layer_cls = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
+    layer = layer_cls(pool_size=size, strides=stride, padding=padding)
+    batch = x[None] if x.ndim == 3 else x[None, :, :, None]
+    out = np.asarray(layer(batch.astype(np.float32)))[0]
+    return out if x.ndim == 3 else out[:, :, 0]
+
+
+RNG = np.random.default_rng(0)
+
+# (shape, size, stride): odd and even sides, overlapping, disjoint and gapped windows.
+CASES = [
+    ((8, 8), 2, None),
+    ((7, 9), 2, None),
+    ((7, 9), 3, None),
+    ((7, 9), 3, 2),
+    ((7, 9), 3, 1),
+    ((10, 11), 2, 3),
+    ((10, 11), (2, 3), (1, 2)),
+    ((5, 13, 3), 2, None),
+    ((6, 5, 4), 3, 2),
+    ((1, 7), 1, 2),
+    ((9, 9, 2), 4, 4),
+]
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("shape,size,stride", CASES)
+def test_pool2d_matches_keras(keras, shape, size, stride, mode, padding):
+    x = RNG.normal(size=shape).astype(np.float32)
+    ours = pool2d(x, size=size, stride=stride, mode=mode, padding=padding)
+    ref = _keras_pool(keras, x, size=size, stride=stride, mode=mode, padding=padding)
+    assert ours.shape == ref.shape
+    assert ours.dtype == np.float32
+    assert_allclose(ours, ref, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_seed_shapes_306x461_three_times(keras, mode):
+    """The seed's apply_pooling: 306×461 → 153×230 → 76×115 → 38×57, numbers included."""
+    ours = RNG.normal(size=(306, 461)).astype(np.float32)
+    ref = ours.copy()
+    shapes = []
+    for _ in range(3):
+        ours = pool2d(ours, size=2, mode=mode)
+        ref = _keras_pool(keras, ref, size=2, stride=None, mode=mode, padding="valid")
+        assert_allclose(ours, ref, rtol=1e-5, atol=1e-6)
+        shapes.append(ours.shape)
+    assert shapes == [(153, 230), (76, 115), (38, 57)]
+
+
+@pytest.mark.keras
+def test_avg_same_counts_only_real_pixels(keras):
+    x = np.ones((5, 5), np.float32)
+    ours = pool2d(x, size=2, mode="avg", padding="same")
+    assert_array_equal(ours, np.ones((3, 3)))  # padding would pull the edge below 1
+    ref = _keras_pool(keras, x, size=2, stride=None, mode="avg", padding="same")
+    assert_allclose(ours, ref)
+
+
+@pytest.mark.keras
+def test_max_same_pads_with_minus_infinity(keras):
+    x = -np.arange(1, 26, dtype=np.float32).reshape(5, 5)  # all negative: zero padding would win
+    ours = pool2d(x, size=2, mode="max", padding="same")
+    assert ours.max() < 0
+    assert_allclose(ours, _keras_pool(keras, x, size=2, stride=None, mode="max", padding="same"))
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("shape", [(7, 9, 3), (4, 4, 1), (11, 6, 5)])
+def test_global_pooling_matches_keras(keras, shape):
+    x = RNG.normal(size=shape).astype(np.float32)
+    batch = x[None]
+    gap = np.asarray(keras.layers.GlobalAveragePooling2D()(batch))[0]
+    gmp = np.asarray(keras.layers.GlobalMaxPooling2D()(batch))[0]
+    assert_allclose(global_pool2d(x, mode="avg"), gap, rtol=1e-6, atol=1e-6)
+    assert_allclose(global_pool2d(x, mode="max"), gmp, rtol=1e-6)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("shape,size,stride", [((7, 9), 3, 2), ((10, 11), 2, 3), ((5, 5), 2, 1)])
+def test_windows_describe_every_output_cell(shape, size, stride, padding):
+    x = RNG.integers(0, 9, size=shape)
+    mx = pool2d(x, size=size, stride=stride, mode="max", padding=padding)
+    av = pool2d(x, size=size, stride=stride, mode="avg", padding=padding)
+    win = pool_windows(shape, size=size, stride=stride, padding=padding)
+    assert (len(win), len(win[0])) == mx.shape
+    assert mx.shape == (
+        output_size(shape[0], size, stride, padding),
+        output_size(shape[1], size, stride, padding),
+    )
+    for r, row in enumerate(win):
+        for c, (r0, r1, c0, c1) in enumerate(row):
+            assert mx[r, c] == x[r0:r1, c0:c1].max()
+            assert_allclose(av[r, c], x[r0:r1, c0:c1].mean(), rtol=1e-6)
+
+
+def test_integer_input_is_exact_and_2d_stays_2d():
+    x = np.array([[0, 255, 3], [7, 9, 200]], np.uint8)
+    assert_array_equal(pool2d(x, size=2, padding="same"), [[255, 200]])
+    assert pool2d(x, size=1).shape == (2, 3)
+
+
+def test_seed_numbers_by_hand():
+    a = np.array([[4, 1, 7, 2], [8, 3, 1, 2], [6, 5, 7, 4], [2, 2, 3, 1]])
+    assert_array_equal(pool2d(a, mode="max"), [[8, 7], [6, 7]])
+    assert_array_equal(pool2d(a, mode="avg"), [[4, 3], [3.75, 3.75]])
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"mode": "min"}, "mode"),
+        ({"padding": "full"}, "padding"),
+        ({"size": 0}, "size"),
+        ({"size": (2, 2, 2)}, "size"),
+        ({"stride": -1}, "stride"),
+        ({"size": 2.5}, "size"),
+        ({"size": 9}, "larger than the input"),
+    ],
+)
+def test_bad_arguments_raise_value_error_quoting_the_value(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pool2d(np.zeros((4, 4)), **kwargs)
+
+
+@pytest.mark.parametrize("x", [np.zeros(4), np.zeros((2, 2, 2, 2)), np.zeros((0, 3)), [["a"]]])
+def test_bad_shapes_raise(x):
+    with pytest.raises(ValueError):
+        pool2d(x)
+    with pytest.raises(ValueError):
+        global_pool2d(x)
+
+
+# ---------------------------------------------------------------- cnnlab.pooling ----
+from cnnlab import pooling as P  # noqa: E402
+from cnnlab import viz_pooling as V  # noqa: E402
+
+
+def test_pool_steps_is_the_seeds_apply_pooling_and_stops_when_nothing_is_left():
+    steps = P.pool_steps(np.ones((306, 461)), 5, mode="avg")
+    assert [s.shape for s in steps] == [(153, 230), (76, 115), (38, 57), (19, 28), (9, 14)]
+    assert [s.shape for s in P.pool_steps(np.ones((5, 5)), 5, padding="same")] == [
+        (3, 3),
+        (2, 2),
+        (1, 1),
+    ]
+    with pytest.raises(ValueError, match="k must be"):
+        P.pool_steps(np.ones((4, 4)), 0)
+
+
+def test_fewer_pixels_and_head_params():
+    assert P.fewer_pixels((100, 100), (50, 50)) == pytest.approx(0.75)
+    assert P.fewer_pixels((5, 5), (3, 3)) == pytest.approx(0.64)
+    # The notebook's Dense(128) after Flatten of (9, 9, 64): 663,680 parameters (its summary).
+    assert P.head_params((9, 9, 64), 128) == {"flatten": 663_680, "global": 8_320}
+
+
+def test_fit_to_gives_the_seed_shape_from_any_photo():
+    for shape in [(512, 512), (300, 451, 3), (100, 900)]:
+        out = P.fit_to(np.zeros(shape, np.uint8), P.SEED_SHAPE)
+        assert out.shape[:2] == P.SEED_SHAPE and out.dtype == np.uint8
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("", "empty"),
+        ("1 2\n3", "same number"),
+        ("1 2\n3 x", "row 2"),
+        ("1 nan", "finite"),
+        ("\n".join(["1 " * 11] * 2), "at most"),
+    ],
+)
+def test_parse_matrix_rejects_bad_text_clearly(text, match):
+    with pytest.raises(ValueError, match=match):
+        P.parse_matrix(text)
+
+
+def test_parse_matrix_reads_commas_semicolons_and_brackets():
+    assert_array_equal(P.parse_matrix("[[1, 2], [3, 4]]"), [[1, 2], [3, 4]])
+    assert_array_equal(P.parse_matrix("1 2; 3 4"), [[1, 2], [3, 4]])
+
+
+def test_shift_change_follows_its_definition():
+    x = RNG.normal(size=(40, 50))
+    r = P.shift_change(x, max_shift=3, direction="xy", size=2, steps=2, margin=1)
+    inner = x[1:-1, 1:-1]
+    h, w = inner.shape[0] - 3, inner.shape[1] - 3
+    base, moved = inner[:h, :w], inner[2 : 2 + h, 2 : 2 + w]
+
+    def pooled(a):
+        return pool2d(pool2d(a, mode="max"), mode="max")
+
+    expected = np.mean(np.abs(pooled(moved) - pooled(base))) / np.mean(np.abs(pooled(base)))
+    assert r.change["max"][2] == pytest.approx(expected, rel=1e-6)
+    assert r.change["map"][0] == 0 and r.shapes["subsample"] == base[::4, ::4].shape
+    with pytest.raises(ValueError, match="too small"):
+        P.shift_change(np.ones((6, 6)), max_shift=4)
+
+
+def test_max_pooling_is_more_shift_robust_than_the_map_on_an_edge_map():
+    from cnnlab.images import sample
+
+    img = P.fit_to(sample("camera", gray=True), P.SEED_SHAPE)
+    edges = np.asarray(P.feature_stack(img, {"e": P.SEED_EDGE_KERNEL}, relu=False))[:, :, 0]
+    r = P.shift_change(edges, steps=3, margin=2)
+    assert r.change["max"][1] < 0.25 * r.change["map"][1]
+    assert r.change["subsample"][1] > 0.8 * r.change["map"][1]
+
+
+def test_feature_stack_matches_scipy_per_kernel():
+    from scipy.ndimage import correlate
+
+    img = RNG.integers(0, 255, size=(12, 15)).astype(np.float32)
+    stack = P.feature_stack(img, relu=False)
+    assert stack.shape == (12, 15, len(P.FEATURE_BANK))
+    for i, k in enumerate(P.FEATURE_BANK.values()):
+        ref = correlate(img.astype(np.float64), k.astype(np.float64), mode="constant")
+        assert_allclose(stack[:, :, i], ref, rtol=1e-5, atol=1e-3)
+    assert (P.feature_stack(img) >= 0).all()
+
+
+# ----------------------------------------------------------- cnnlab.viz_pooling ----
+def test_matrix_figure_outlines_every_window_in_its_own_colour():
+    fig = V.matrix_figure(np.arange(36).reshape(6, 6), size=2, stride=2)
+    rects = fig.layout.shapes
+    assert len(rects) == 9 * 3  # input + max + avg for each of the 3×3 windows
+    assert len({r.line.color for r in rects}) == 9
+    heat = [d for d in fig.data if d.type == "heatmap"]
+    assert heat[2].text[0] == ("7", "9", "11") or list(heat[2].text[0]) == ["7", "9", "11"]
+
+
+def test_image_trace_keeps_pixel_coordinates():
+    tr = V.image_trace(np.zeros((38, 57)), 0, 1)
+    assert tr.source.startswith("data:image/png;base64,")
+    assert tr.dx == pytest.approx(1 / (480 // 57))
+    big = V.image_trace(np.zeros((3000, 10)), 0, 1)  # subsampled for display
+    assert big.dx == pytest.approx(3)
