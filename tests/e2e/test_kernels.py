@@ -24,8 +24,9 @@ def test_step_view_walks_the_seed_matrix_on_a_projector(page, app_url):
     open_page(page, f"{app_url}/kernels?lang=en&projector=1")
     _scroll_to(page, "5 · Step by step")
     assert page.get_by_text("Position 1 of 25").is_visible()
-    for _ in range(7):  # row 2, column 3 of the map
+    for i in range(2, 9):  # row 2, column 3 of the map; one click lands one step
         page.get_by_role("button", name="Next ▶").click()
+        page.get_by_text(f"Position {i} of 25").wait_for(timeout=60_000)
         wait_idle(page)
     assert page.get_by_text("Position 8 of 25").is_visible()
     sums = page.locator(".kernels-sum")
