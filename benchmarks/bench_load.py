@@ -6,6 +6,11 @@ the rest alternate between the Kernels page (press "Random kernel") and the Pool
 (move a slider), ``--actions`` times each. Every action's rerun latency is measured in the
 browser, from the click until the app reports it is idle again.
 
+Like a class: sessions arrive spread over ``--ramp`` seconds (the link goes up on the
+projector) and each student looks at the result for ``--think`` seconds (uniform between
+half and one and a half times it) before the next click. ``--think 0 --ramp 0`` is the
+worst case: 27 students clicking back to back in the same second.
+
 Reports p50/p95 latency per page, errors (exception boxes, time-outs), the server's memory
 (peak while loaded, and after the sessions closed), and whether the trainings of closed
 sessions still finished and were saved. Targets on a 2-core machine: no errors, p95 of
@@ -13,6 +18,7 @@ kernel reruns <= 1.5 s while the trainings run. Bounded: every wait has a time-o
 script stops by itself; traffic goes only to 127.0.0.1.
 
     python benchmarks/bench_load.py [--sessions 30] [--trainers 3] [--actions 6]
+                                    [--think 3] [--ramp 15]
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -83,14 +90,17 @@ async def _errors(page) -> int:
     return await page.locator("[data-testid='stException']").count()
 
 
-async def _student(browser, url: str, n: int, actions: int, out: dict) -> None:
+async def _student(browser, url: str, n: int, args, out: dict) -> None:
+    rng = random.Random(n)
+    await asyncio.sleep(rng.uniform(0, args.ramp))
     ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
     page = await ctx.new_page()
     kind = "kernels" if n % 2 == 0 else "pooling"
     try:
         await page.goto(f"{url}/{kind}?lang=en", timeout=120_000)
         await page.wait_for_selector(IDLE, timeout=120_000)
-        for i in range(actions):
+        for i in range(args.actions):
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
             await _watch(page)
             t0 = time.perf_counter()
             if kind == "kernels":
@@ -143,8 +153,7 @@ async def _run(url: str, pid: int, args) -> dict:
         sampler = asyncio.create_task(sample_memory())
         tasks = [_trainer(browser, url, n, out) for n in range(args.trainers)]
         tasks += [
-            _student(browser, url, n, args.actions, out)
-            for n in range(args.sessions - args.trainers)
+            _student(browser, url, n, args, out) for n in range(args.sessions - args.trainers)
         ]
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.timeout)
         stop.set()
@@ -158,6 +167,8 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--trainers", type=int, default=3)
     ap.add_argument("--actions", type=int, default=6)
+    ap.add_argument("--think", type=float, default=3.0, help="mean seconds between clicks")
+    ap.add_argument("--ramp", type=float, default=15.0, help="seconds over which sessions arrive")
     ap.add_argument("--timeout", type=float, default=900, help="seconds for the whole load")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
@@ -197,6 +208,8 @@ def main() -> int:
         report = {
             "sessions": args.sessions,
             "trainers": args.trainers,
+            "think_s": args.think,
+            "ramp_s": args.ramp,
             "wall_s": round(wall, 1),
             "kernels_reruns": len(out["kernels"]),
             "kernels_p50_s": round(_pct(out["kernels"], 0.5), 3),

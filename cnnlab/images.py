@@ -227,3 +227,30 @@ def thumbnail(image: np.ndarray, max_side: int = 512) -> np.ndarray:
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     resized = Image.fromarray(_to_uint8(image)).resize(size, Image.Resampling.BOX)
     return np.asarray(resized, dtype=np.uint8)
+
+
+def shrink_map(values: np.ndarray, max_side: int = 512) -> np.ndarray:
+    """A float map no larger than ``max_side`` on its longest side (area mean), float32.
+
+    Unlike :func:`thumbnail` the values are kept (signed, unscaled): a 2×2 block of an
+    activation map becomes its mean. Small maps come back unchanged (as float32).
+    (H, W) float → (h, w) float32.
+
+    >>> shrink_map(np.ones((1024, 512), np.float32), 512).shape
+    (512, 256)
+    """
+    from PIL import Image
+
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"map must be (H, W), got shape {values.shape}")
+    if max_side < 1:
+        raise ValueError(f"max_side must be positive, got {max_side!r}")
+    values = values.astype(np.float32, copy=False)
+    h, w = values.shape
+    if max(h, w) <= max_side:
+        return values
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resized = Image.fromarray(values, mode="F").resize(size, Image.Resampling.BOX)
+    return np.asarray(resized, dtype=np.float32)

@@ -17,7 +17,15 @@ from PIL import Image
 
 from cnnlab import kernels as K
 from cnnlab import viz_kernels as V
-from cnnlab.images import SAMPLES, SEED_MATRIX, load_image, sample, thumbnail, to_gray
+from cnnlab.images import (
+    SAMPLES,
+    SEED_MATRIX,
+    load_image,
+    sample,
+    shrink_map,
+    thumbnail,
+    to_gray,
+)
 from cnnlab.ops import (
     BOUNDARIES,
     PADDINGS,
@@ -31,6 +39,7 @@ from dashboard import ui
 from dashboard.i18n import catalog, lang, t
 
 MAX_SIDE = 1024  # photos are scaled down to this side first: sliders stay fast
+CARRY_SIDE = 512  # the map kept in the session for Pooling: at most 1 MiB per session
 STEP_MAX = 12  # the step view shows inputs up to this side
 SOURCES = ("seed", "photo", "upload", "camera")
 CUSTOM = "custom"
@@ -563,7 +572,7 @@ if not np.any(result):
 # The map other pages (Pooling) can pick up: 2-D, the one shown.
 kernel_label = t("kernels.my_kernel") if shown_name == CUSTOM else t(f"kernels.preset_{shown_name}")
 ss["carry_map"] = {
-    "map": (result if result.ndim == 2 else result.mean(axis=2)).astype(np.float32),
+    "map": shrink_map(result if result.ndim == 2 else result.mean(axis=2), CARRY_SIDE),
     "label": t("kernels.carry_label", kernel=kernel_label, image=image_name),
 }
 

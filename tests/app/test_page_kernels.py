@@ -216,6 +216,18 @@ def _png(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def test_the_map_kept_for_pooling_is_capped_per_session():
+    at = _kernels()
+    at.radio(key="kernels_source").set_value("upload").run()
+    big = (np.indices((1000, 800)).sum(axis=0) % 256).astype(np.uint8)
+    at.file_uploader(key="kernels_upload").set_value(("big.png", _png(big), "image/png")).run()
+    assert not at.exception and not at.error
+    kept = _map(at)
+    assert max(kept.shape) <= 512 and kept.dtype == np.float32
+    assert kept.nbytes <= 1 << 20
+    assert kept.shape == (512, 410)
+
+
 def test_upload_a_picture_and_bad_files():
     at = _kernels()
     at.radio(key="kernels_source").set_value("upload").run()

@@ -9,7 +9,15 @@ import pytest
 from numpy.testing import assert_array_equal
 from PIL import Image
 
-from cnnlab.images import SAMPLES, SEED_MATRIX, load_image, sample, thumbnail, to_gray
+from cnnlab.images import (
+    SAMPLES,
+    SEED_MATRIX,
+    load_image,
+    sample,
+    shrink_map,
+    thumbnail,
+    to_gray,
+)
 
 RNG = np.random.default_rng(0)
 PHOTO = RNG.integers(0, 256, size=(24, 32, 3), dtype=np.uint8)
@@ -133,3 +141,19 @@ def test_thumbnail():
     assert thumbnail(np.zeros((1000, 500, 3), np.uint8), 100).shape == (100, 50, 3)
     small = np.ones((10, 10), np.uint8)
     assert thumbnail(small, 100) is small
+
+
+def test_shrink_map_is_a_block_mean_that_keeps_signed_values():
+    rng = np.random.default_rng(0)
+    big = rng.normal(0, 50, (1024, 768)).astype(np.float64)
+    small = shrink_map(big, 512)
+    assert small.shape == (512, 384) and small.dtype == np.float32
+    reference = big.reshape(512, 2, 384, 2).mean(axis=(1, 3))  # numpy, independent of PIL
+    np.testing.assert_allclose(small, reference, rtol=1e-4, atol=1e-3)
+    assert small.min() < 0  # no clipping to uint8
+    tiny = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert shrink_map(tiny, 512) is tiny
+    with pytest.raises(ValueError, match="map must be"):
+        shrink_map(np.zeros((4, 4, 3)), 2)
+    with pytest.raises(ValueError, match="max_side"):
+        shrink_map(big, 0)
