@@ -14,7 +14,7 @@
 
 Prints JSON; exits 1 when a target is missed.
 
-    python benchmarks/bench_train.py [--rounds 3] [--epochs 4]
+    python benchmarks/bench_train.py [--rounds 5] [--epochs 8]
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Run with ``make run`` (or ``streamlit run dashboard/app.py``).
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +68,17 @@ def _sidebar() -> None:
                 st.caption(t("common.keras_not_loaded"))
 
 
+RUN_LOG = os.environ.get("CNNLAB_RUN_LOG")  # benchmarks: one line per script run
+
+
+def _log_run(page: str, seconds: float) -> None:
+    """Append ``unix time, page, seconds`` to CNNLAB_RUN_LOG (set by bench_load.py)."""
+    with open(RUN_LOG, "a", encoding="utf-8") as fh:  # type: ignore[arg-type]
+        fh.write(f"{time.time():.3f}\t{page}\t{seconds:.4f}\n")
+
+
 def main() -> None:
+    started = time.perf_counter()
     # Always "wide": the normal mode narrows the column with CSS, projector mode does not.
     st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
     _sidebar()
@@ -82,7 +94,12 @@ def main() -> None:
         )
         for file, slug, icon in PAGES
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    try:
+        page.run()
+    finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
+        if RUN_LOG:
+            _log_run(page.url_path, time.perf_counter() - started)
     # Navigation clears query parameters; keep the global ones in every URL.
     st.query_params["lang"] = ui.lang_code()
     if ui.projector():

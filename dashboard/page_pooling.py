@@ -212,7 +212,8 @@ with left:
     lo, hi = (float(v) for v in np.percentile(x, cut))
     if hi <= lo:
         lo, hi = float(x.min()), float(x.max()) + 1e-6
-    fig_in = V.steps_figure(
+    fig_in = ui.figure(
+        V.steps_figure,
         [[x]],
         [[t("pooling.input_title", label=x_label, shape=_keras_shape(x.shape))]],
         [(lo, hi, sty.image_cmap)],
@@ -261,7 +262,8 @@ diffs = [m - a for m, a in zip(max_steps, avg_steps, strict=True)]
 dhi = max(float(np.percentile(d, cut[1])) for d in diffs) or 1.0
 mx_name, av_name, df_name = t("pooling.max"), t("pooling.avg"), t("pooling.diff")
 mx_short, av_short = t("pooling.max_short"), t("pooling.avg_short")
-fig_side = V.steps_figure(
+fig_side = ui.figure(
+    V.steps_figure,
     [max_steps, avg_steps, diffs],
     [
         [f"{mx_short} ×{i + 1} · {_hw(m.shape)}" for i, m in enumerate(max_steps)],
@@ -305,7 +307,8 @@ else:
 if padding == "valid" and size > min(small.shape):
     ui.error_box(t("pooling.too_small", size=size, shape=small.shape))
 else:
-    fig_m = V.matrix_figure(
+    fig_m = ui.figure(
+        V.matrix_figure,
         small,
         size=size,
         stride=stride,
@@ -361,7 +364,8 @@ else:
         "max": t("pooling.curve_max", k=done),
         "avg": t("pooling.curve_avg", k=done),
     }
-    fig_shift = V.shift_figure(
+    fig_shift = ui.figure(
+        V.shift_figure,
         res.shifts,
         {names[k]: v for k, v in res.change.items()},
         x_title=t("pooling.shift_x"),
@@ -411,7 +415,8 @@ pool_avg = P.pool_steps(full, 1, size=size, stride=stride, mode="avg", padding=p
 slo, shi = (float(v) for v in np.percentile(full, [0.5, 99.5]))
 if shi <= slo:
     shi = slo + 1.0
-fig_stride = V.steps_figure(
+fig_stride = ui.figure(
+    V.steps_figure,
     [[pool_max[0]], [pool_avg[0]], [strided]],
     [
         [t("pooling.stride_max", shape=_hw(pool_max[0].shape))],
@@ -454,7 +459,8 @@ for i, col in enumerate(thumbs):
     col.image(V.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
 gap = global_pool2d(stack, mode="avg")
 gmp = global_pool2d(stack, mode="max")
-fig_bars = V.global_bars_figure(
+fig_bars = ui.figure(
+    V.global_bars_figure,
     channel_names,
     {t("pooling.gap"): gap, t("pooling.gmp"): gmp},
     y_title=t("pooling.global_y"),

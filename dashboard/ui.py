@@ -23,6 +23,7 @@ __all__ = [
     "header",
     "coming_soon",
     "error_box",
+    "figure",
 ]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
@@ -171,3 +172,20 @@ h1 { font-size: 2.6rem !important; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 </style>
 """
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _shared_figure(name: str, _builder: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    return _builder(*args, **kwargs)  # _builder is not hashed: ``name`` stands for it
+
+
+def figure(builder: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``builder(*args, **kwargs)``, built once for every session that asks the same.
+
+    Building a Plotly figure is pure Python and holds the GIL; a class of 30 opening the
+    same page would build the same figures 30 times. The figure is shared read-only
+    (``st.plotly_chart`` copies it), keyed by the builder and its arguments (numpy arrays
+    included); at most 128 are kept, for all sessions together.
+    """
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _shared_figure(name, builder, args, kwargs)
