@@ -4,7 +4,7 @@ Starts the dashboard on a loopback port, then opens ``--sessions`` Playwright co
 one headless Chromium (Debian's): ``--trainers`` of them press Train on the shapes demo,
 the rest alternate between the Kernels page (press "Random kernel") and the Pooling page
 (move a slider), ``--actions`` times each. Every action's rerun latency is measured in the
-browser, from the click until the app reports it is idle again.
+browser, from the click until the tab receives the server's "script finished" message.
 
 Like a class: sessions arrive spread over ``--ramp`` seconds (the link goes up on the
 projector) and each student looks at the result for ``--think`` seconds (uniform between
@@ -12,10 +12,11 @@ half and one and a half times it) before the next click. ``--think 0 --ramp 0`` 
 worst case: 27 students clicking back to back in the same second.
 
 Reports p50/p95 rerun latency per page twice: on the server (each script run's seconds,
-logged through CNNLAB_RUN_LOG) and in the browser (click to idle, which includes the
-browsers' own rendering); errors (exception boxes, time-outs); CPU seconds of the server,
-the training workers and the browsers; the server's memory; and whether the trainings of
-closed sessions still finished and were saved. A second wave of students (``--waves``),
+logged through CNNLAB_RUN_LOG) and in the browser (click to "finished" received, which
+includes waiting for the browser's own turn on the CPU); errors (exception boxes,
+time-outs); CPU seconds of the server, the training workers and the browsers; the
+server's memory; and whether the trainings of closed sessions still finished and were
+saved. A second wave of students (``--waves``),
 after Streamlit has dropped the first wave's closed sessions, shows whether memory is
 bounded: it should end where the first ended, not above.
 
@@ -109,30 +110,42 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-_WATCH = """() => {
-  window.__done = false;
-  const app = document.querySelector("[data-test-script-state]");
-  // oldValue, not the current value: a starved tab may see running -> notRunning in one
-  // batch of mutations, and must still count it as a finished rerun.
-  const obs = new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.oldValue === "running" && app.getAttribute("data-test-script-state") !== "running") {
-        window.__done = true; obs.disconnect(); return;
-      }
-    }
-  });
-  obs.observe(app, {attributes: true, attributeOldValue: true,
-                    attributeFilter: ["data-test-script-state"]});
-}"""
+def _track(page) -> dict:
+    """Count the server's "script finished" messages this tab receives (its websocket).
+
+    Counted where the frame arrives, not in the page's DOM: a tab starved of CPU may
+    render "running" and "finished" in one go, and never show the rerun at all.
+    """
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    done = {"runs": 0}
+    early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
+
+    def on_socket(ws) -> None:
+        def on_frame(payload) -> None:
+            if isinstance(payload, str) or len(payload) > 4096:
+                return  # big frames are deltas; "script finished" is a few bytes
+            msg = ForwardMsg()
+            try:
+                msg.ParseFromString(payload)
+            except Exception:  # noqa: BLE001 - not ours to judge
+                return
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != early:
+                done["runs"] += 1
+
+        ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return done
 
 
-async def _watch(page) -> None:
-    """Arm a watcher: ``window.__done`` turns true when the next rerun has finished."""
-    await page.evaluate(_WATCH)
-
-
-async def _settle(page, timeout: float = 180_000) -> None:
-    await page.wait_for_function("window.__done === true", timeout=timeout, polling=20)
+async def _settle(done: dict, before: int, timeout: float = 180) -> None:
+    """Wait until the tab has received one more "script finished" than ``before``."""
+    deadline = time.monotonic() + timeout
+    while done["runs"] <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no rerun finished within {timeout:.0f} s")
+        await asyncio.sleep(0.02)
 
 
 async def _errors(page) -> int:
@@ -145,13 +158,14 @@ async def _student(browser, url: str, n: int, args, out: dict) -> None:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
     ctx.set_default_timeout(180_000)
     page = await ctx.new_page()
+    done = _track(page)
     kind = "kernels" if n % 2 == 0 else "pooling"
     try:
         await page.goto(f"{url}/{kind}?lang=en", timeout=300_000)
         await page.wait_for_selector(IDLE, timeout=300_000)
         for i in range(args.actions):
             await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
-            await _watch(page)
+            before = done["runs"]
             t0 = time.perf_counter()
             if kind == "kernels":
                 await page.get_by_role("button", name="Random kernel").click(timeout=180_000)
@@ -159,7 +173,7 @@ async def _student(browser, url: str, n: int, args, out: dict) -> None:
                 slider = page.get_by_role("slider").first
                 await slider.focus()
                 await slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-            await _settle(page)
+            await _settle(done, before)
             out[kind].append(time.perf_counter() - t0)
             out["errors"] += await _errors(page)
     except Exception as exc:  # noqa: BLE001 - a time-out is an error to report, not a crash

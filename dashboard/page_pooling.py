@@ -165,7 +165,7 @@ with ctl[3]:
 stride = size if stride_choice == 0 else int(stride_choice)
 
 # ------------------------------------------------------------- the source map ------
-seed_map = correlate2d(photo, P.SEED_EDGE_KERNEL, padding="same")
+seed_map = ui.shared(correlate2d, photo, P.SEED_EDGE_KERNEL, padding="same")
 carried = _carried()
 if source == "kernels" and carried is not None:
     x, x_label = carried
@@ -199,8 +199,8 @@ if padding == "valid" and size > min(h, w):
     ui.error_box(t("pooling.too_small", size=size, shape=(h, w)))
     st.stop()
 
-max_steps = P.pool_steps(x, steps, size=size, stride=stride, mode="max", padding=padding)
-avg_steps = P.pool_steps(x, steps, size=size, stride=stride, mode="avg", padding=padding)
+max_steps = ui.shared(P.pool_steps, x, steps, size=size, stride=stride, mode="max", padding=padding)
+avg_steps = ui.shared(P.pool_steps, x, steps, size=size, stride=stride, mode="avg", padding=padding)
 done = len(max_steps)
 
 # -------------------------------------------------------- formula and reduction ----
@@ -212,7 +212,7 @@ with left:
     lo, hi = (float(v) for v in np.percentile(x, cut))
     if hi <= lo:
         lo, hi = float(x.min()), float(x.max()) + 1e-6
-    fig_in = ui.figure(
+    fig_in = ui.shared(
         V.steps_figure,
         [[x]],
         [[t("pooling.input_title", label=x_label, shape=_keras_shape(x.shape))]],
@@ -262,7 +262,7 @@ diffs = [m - a for m, a in zip(max_steps, avg_steps, strict=True)]
 dhi = max(float(np.percentile(d, cut[1])) for d in diffs) or 1.0
 mx_name, av_name, df_name = t("pooling.max"), t("pooling.avg"), t("pooling.diff")
 mx_short, av_short = t("pooling.max_short"), t("pooling.avg_short")
-fig_side = ui.figure(
+fig_side = ui.shared(
     V.steps_figure,
     [max_steps, avg_steps, diffs],
     [
@@ -307,7 +307,7 @@ else:
 if padding == "valid" and size > min(small.shape):
     ui.error_box(t("pooling.too_small", size=size, shape=small.shape))
 else:
-    fig_m = ui.figure(
+    fig_m = ui.shared(
         V.matrix_figure,
         small,
         size=size,
@@ -345,7 +345,8 @@ if max(shift_map.shape) > MAX_SIDE:  # the centre is enough, and fast
     shift_map = shift_map[ch : ch + MAX_SIDE, cw : cw + MAX_SIDE]
 st.markdown(t("pooling.shift_def", k=done, n=stride**done, size=size, label=shift_label))
 try:
-    res = P.shift_change(
+    res = ui.shared(
+        P.shift_change,
         shift_map,
         max_shift=4,
         direction=direction,
@@ -364,7 +365,7 @@ else:
         "max": t("pooling.curve_max", k=done),
         "avg": t("pooling.curve_avg", k=done),
     }
-    fig_shift = ui.figure(
+    fig_shift = ui.shared(
         V.shift_figure,
         res.shifts,
         {names[k]: v for k, v in res.change.items()},
@@ -408,14 +409,14 @@ conv_kernel = ui.widget(
     format_func={v: t(f"pooling.k_{v}") for v in kernel_names}.get,
 )
 kern = P.FEATURE_BANK[conv_kernel]
-full = correlate2d(photo, kern, padding="same")
-strided = correlate2d(photo, kern, padding="same", stride=stride)
-pool_max = P.pool_steps(full, 1, size=size, stride=stride, mode="max", padding=padding)
-pool_avg = P.pool_steps(full, 1, size=size, stride=stride, mode="avg", padding=padding)
+full = ui.shared(correlate2d, photo, kern, padding="same")
+strided = ui.shared(correlate2d, photo, kern, padding="same", stride=stride)
+pool_max = ui.shared(P.pool_steps, full, 1, size=size, stride=stride, mode="max", padding=padding)
+pool_avg = ui.shared(P.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding)
 slo, shi = (float(v) for v in np.percentile(full, [0.5, 99.5]))
 if shi <= slo:
     shi = slo + 1.0
-fig_stride = ui.figure(
+fig_stride = ui.shared(
     V.steps_figure,
     [[pool_max[0]], [pool_avg[0]], [strided]],
     [
@@ -449,7 +450,7 @@ relu = ui.widget(
     url="prelu",
     help=t("pooling.relu_help"),
 )
-stack = P.feature_stack(photo.astype(np.float32) / 255.0, relu=relu)
+stack = ui.shared(P.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
 channel_names = [t(f"pooling.k_{n}") for n in P.FEATURE_BANK]
 st.markdown(t("pooling.global_intro", shape=stack.shape, c=stack.shape[2], photo=photo_label))
 thumbs = st.columns(stack.shape[2])
@@ -459,7 +460,7 @@ for i, col in enumerate(thumbs):
     col.image(V.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
 gap = global_pool2d(stack, mode="avg")
 gmp = global_pool2d(stack, mode="max")
-fig_bars = ui.figure(
+fig_bars = ui.shared(
     V.global_bars_figure,
     channel_names,
     {t("pooling.gap"): gap, t("pooling.gmp"): gmp},

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from dashboard.i18n import lang, t
@@ -23,7 +24,7 @@ __all__ = [
     "header",
     "coming_soon",
     "error_box",
-    "figure",
+    "shared",
 ]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
@@ -174,18 +175,32 @@ h1 { font-size: 2.6rem !important; }
 """
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
-def _shared_figure(name: str, _builder: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    return _builder(*args, **kwargs)  # _builder is not hashed: ``name`` stands for it
+def _freeze(value: Any) -> Any:
+    """Make a shared result read-only: arrays unwritable, figures with their dict built."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _freeze(item)
+    elif hasattr(value, "to_plotly_json") and hasattr(value, "to_dict"):  # a Plotly figure
+        as_dict = value.to_dict()  # st.plotly_chart asks for it on every run
+        value.to_dict = lambda: as_dict
+    return value
 
 
-def figure(builder: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """``builder(*args, **kwargs)``, built once for every session that asks the same.
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _shared(name: str, _builder: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    return _freeze(_builder(*args, **kwargs))  # _builder is not hashed: ``name`` stands for it
 
-    Building a Plotly figure is pure Python and holds the GIL; a class of 30 opening the
-    same page would build the same figures 30 times. The figure is shared read-only
-    (``st.plotly_chart`` copies it), keyed by the builder and its arguments (numpy arrays
-    included); at most 128 are kept, for all sessions together.
+
+def shared(builder: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``builder(*args, **kwargs)``, computed once for every session that asks the same.
+
+    One server runs the Python of every session under one lock (the GIL); a class of 30
+    opening the same page would build the same figures and maps 30 times. Results are
+    keyed by the builder's name and its arguments (numpy arrays included), shared
+    read-only (arrays are made unwritable; a figure's dict is built once, and
+    ``st.plotly_chart`` only reads it), and at most 256 are kept for all sessions.
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
-    return _shared_figure(name, builder, args, kwargs)
+    return _shared(name, builder, args, kwargs)

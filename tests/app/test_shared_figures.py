@@ -22,14 +22,23 @@ def test_same_arguments_same_figure_different_arguments_new_one():
         calls.append(title)
         return {"values": np.asarray(values).tolist(), "title": title}
 
-    ui._shared_figure.clear()
-    a = ui.figure(build, np.arange(6.0), title="A")
-    b = ui.figure(build, np.arange(6.0), title="A")  # equal array, another object
+    ui._shared.clear()
+    a = ui.shared(build, np.arange(6.0), title="A")
+    b = ui.shared(build, np.arange(6.0), title="A")  # equal array, another object
     assert a is b and calls == ["A"]
-    c = ui.figure(build, np.arange(6.0) + 1, title="A")
-    d = ui.figure(build, np.arange(6.0), title="B")
+    c = ui.shared(build, np.arange(6.0) + 1, title="A")
+    d = ui.shared(build, np.arange(6.0), title="B")
     assert calls == ["A", "A", "B"]
     assert c["values"][0] == 1.0 and d["title"] == "B"
+
+
+def test_shared_results_are_read_only():
+    ui._shared.clear()
+    steps = ui.shared(lambda x: [x * 2, x + 1], np.ones((4, 4), np.float32))
+    assert all(not a.flags.writeable for a in steps)
+    fig = ui.shared(viz_pooling.steps_figure, [[np.eye(4)]], [["eye"]], [(0.0, 1.0, "gray")])
+    assert fig.to_dict() is fig.to_dict()  # built once, then only read
+    assert fig.to_dict()["data"][0]["type"] == "image"
 
 
 def test_a_second_session_on_pooling_builds_no_figure(monkeypatch):
@@ -43,7 +52,7 @@ def test_a_second_session_on_pooling_builds_no_figure(monkeypatch):
 
         counting.__qualname__ = real.__qualname__
         monkeypatch.setattr(viz_pooling, name, counting)
-    ui._shared_figure.clear()
+    ui._shared.clear()
     first = open_app("page_pooling.py")
     assert not first.exception, first.exception
     n_first = len(built)
