@@ -66,3 +66,47 @@ def test_spanish_train_page():
     at = open_app("page_train.py", lang="es")
     assert not at.exception
     assert at.button(key="train_start").label == "Entrenar"
+
+
+def test_challenge_mode_locks_epochs_seed_and_split_and_tags_the_run():
+    from dashboard import state
+
+    at = open_app("page_train.py")
+    at.session_state["dataset_spec"] = SMALL
+    at.run()
+    at.toggle(key="train_challenge").set_value(True).run()
+    assert not at.exception, at.exception
+    locked = at.number_input(key="train_ep_lock")
+    assert locked.value == 10 and locked.disabled
+    assert at.number_input(key="train_seed_lock").disabled
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+    job = state.registry().get(at.session_state["train_job"])
+    assert job.train_cfg.epochs == 10 and job.train_cfg.seed == 0
+    assert job.tags == ("challenge",)
+    _wait_for_results(at)
+    assert job.status == "finished" and len(job.epochs) == 10
+
+
+def test_upload_a_keras_model_safely_and_refuse_a_broken_one(tmp_path):
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
+         keras.layers.Dense(1, activation="sigmoid")], name="tiny",
+    )  # fmt: skip
+    path = tmp_path / "tiny.keras"
+    model.save(path)
+    at = open_app("page_train.py")
+    up = at.file_uploader(key="train_upload")
+    up.set_value(("tiny.keras", path.read_bytes(), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    ok = " ".join(s.value for s in at.success)
+    assert "tiny" in ok and f"{model.count_params():,}" in ok and "(12, 12, 1)" in ok
+    assert at.session_state["inspect_model_path"].endswith(".keras")
+    at.file_uploader(key="train_upload").set_value(
+        ("broken.keras", b"PK\x03\x04 not really a zip", "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    assert at.error and "not a Keras model that can be loaded safely" in at.error[0].value
+    assert "cannot load this model safely" in at.error[0].value

@@ -91,3 +91,21 @@ def test_importing_cnnlab_is_light():
         check=True,
     )
     assert out.stdout.strip() == "ok"
+
+
+def test_server_skips_per_run_gc_and_keras_session_clearing():
+    """Both cost a full garbage collection after every run of every session (bench_load)."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import script_runner
+
+    at = open_app("page_home.py")
+    assert not at.exception
+    assert st.get_option("runner.postScriptGC") is False  # .streamlit/config.toml
+    clean = script_runner._clean_problem_modules
+    assert clean.__doc__.startswith("Streamlit's post-run cleanup, without")
+    keras = pytest.importorskip("keras")
+    layer = keras.layers.Dense(2, name="kept")
+    before = keras.backend.get_uid("dense")
+    clean()  # Streamlit's own would reset Keras' name counters (clear_session)
+    assert keras.backend.get_uid("dense") == before + 1
+    assert layer.name == "kept"

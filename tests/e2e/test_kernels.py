@@ -52,6 +52,17 @@ def test_a_photo_through_an_edge_kernel(page, app_url):
     assert page.get_by_text("Mapa de activación (300, 451, 3)").first.is_visible()
 
 
+def test_a_webcam_picture_through_a_kernel(page, app_url):
+    """Chromium's fake camera (a 640×480 test pattern) stands in for the webcam."""
+    open_page(page, f"{app_url}/kernels?lang=en&src=camera")
+    assert page.get_by_text("Until then the page uses the photo").first.is_visible()
+    page.get_by_role("button", name="Take Photo").click(timeout=60_000)
+    page.get_by_text("Activation map (480, 640)").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("webcam picture").first.is_visible()
+
+
 def _png(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, "PNG")
