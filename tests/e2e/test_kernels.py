@@ -53,14 +53,20 @@ def test_a_photo_through_an_edge_kernel(page, app_url):
 
 
 def test_a_webcam_picture_through_a_kernel(page, app_url):
-    """Chromium's fake camera (a 640×480 test pattern) stands in for the webcam."""
+    """Chromium's fake camera stands in for the webcam: the photo taken replaces the
+    fallback photo (camera, 512×512) and goes through the kernel."""
     open_page(page, f"{app_url}/kernels?lang=en&src=camera")
     assert page.get_by_text("Until then the page uses the photo").first.is_visible()
+    assert page.get_by_text("Input (512, 512)").first.is_visible()
+    page.wait_for_timeout(2000)  # let the video stream start
     page.get_by_role("button", name="Take Photo").click(timeout=60_000)
-    page.get_by_text("Activation map (480, 640)").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Clear photo").wait_for(timeout=60_000)
+    page.get_by_text("Input (512, 512)").wait_for(state="detached", timeout=60_000)
     wait_idle(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_text("webcam picture").first.is_visible()
+    captions = " ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+    assert "Input (" in captions and "Activation map (" in captions
+    assert "Input (512, 512)" not in captions
 
 
 def _png(array: np.ndarray) -> bytes:
