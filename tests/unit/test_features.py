@@ -151,8 +151,15 @@ def test_closest_kernels_recognise_sobel_and_the_seed_edges():
 
 
 # --------------------------------------------------------------------- Grad-CAM
+def _tf_reference() -> None:
+    """The references below use tf.GradientTape: they check the TensorFlow backend."""
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("this reference uses tf.GradientTape (TensorFlow backend)")
+
+
 def _reference_cam(model, img, layer, cls):
     """The Keras example's Grad-CAM on the logits, with a GradientTape (functional only)."""
+    _tf_reference()
     import tensorflow as tf
 
     clone = keras.models.clone_model(model)
@@ -284,6 +291,7 @@ def test_rf_table_of_the_tutorial_model():
 
 def _support(model, layer, row, col):
     """Bounding box (top, left, h, w) of the input pixels with a nonzero gradient."""
+    _tf_reference()
     import tensorflow as tf
 
     h, w, c = model.input_shape[1:]
