@@ -27,6 +27,7 @@ HANDMADE_SHOWN = ("sobel_x", "sobel_y", "seed_vertical_edges", "seed_horizontal_
 STATS_IMAGES = 256  # validation images used for statistics and top patches
 
 ui.header("inspect")
+state.warm_keras()  # imports Keras once, then freezes its objects out of the GC
 ss = st.session_state
 sty = ui.style()
 BIG = 420 if ui.projector() else 300  # px: input, Grad-CAM and receptive-field pictures

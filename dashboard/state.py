@@ -3,6 +3,7 @@ and dataset (set on Architecture and Data, trained on Train)."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 import uuid
@@ -56,9 +57,17 @@ def data_spec() -> dict:
     return normalize_spec(DEFAULT_SPEC)
 
 
+def _import_keras() -> None:
+    importlib.import_module("keras")
+    # Keras and its backend leave millions of long-lived objects behind. Freezing them
+    # keeps them out of every later garbage collection, so the collection Streamlit runs
+    # after each script run (runner.postScriptGC) stays cheap on a server that trains.
+    gc.freeze()
+
+
 @st.cache_resource(show_spinner=False)
 def _warm() -> threading.Thread:
-    thread = threading.Thread(target=lambda: importlib.import_module("keras"), daemon=True)
+    thread = threading.Thread(target=_import_keras, daemon=True)
     thread.start()
     return thread
 
