@@ -205,6 +205,15 @@ def _pil_to_array(im) -> np.ndarray:  # noqa: ANN001 (PIL.Image.Image, imported 
     return np.ascontiguousarray(rgb)
 
 
+def _fit_size(shape: tuple[int, ...], max_side: int) -> tuple[int, int] | None:
+    """PIL ``(width, height)`` that fits ``(H, W)`` within ``max_side``; None if it fits."""
+    h, w = shape[:2]
+    if max(h, w) <= max_side:
+        return None
+    scale = max_side / max(h, w)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
 def thumbnail(image: np.ndarray, max_side: int = 512) -> np.ndarray:
     """A copy no larger than ``max_side`` on its longest side (area resampling), uint8.
 
@@ -220,11 +229,9 @@ def thumbnail(image: np.ndarray, max_side: int = 512) -> np.ndarray:
         raise ValueError(f"image must be (H, W) or (H, W, 3), got shape {image.shape}")
     if max_side < 1:
         raise ValueError(f"max_side must be positive, got {max_side!r}")
-    h, w = image.shape[:2]
-    if max(h, w) <= max_side:
+    size = _fit_size(image.shape[:2], max_side)
+    if size is None:
         return image
-    scale = max_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     resized = Image.fromarray(_to_uint8(image)).resize(size, Image.Resampling.BOX)
     return np.asarray(resized, dtype=np.uint8)
 
@@ -247,10 +254,8 @@ def shrink_map(values: np.ndarray, max_side: int = 512) -> np.ndarray:
     if max_side < 1:
         raise ValueError(f"max_side must be positive, got {max_side!r}")
     values = values.astype(np.float32, copy=False)
-    h, w = values.shape
-    if max(h, w) <= max_side:
+    size = _fit_size(values.shape, max_side)
+    if size is None:
         return values
-    scale = max_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     resized = Image.fromarray(values, mode="F").resize(size, Image.Resampling.BOX)
     return np.asarray(resized, dtype=np.float32)
