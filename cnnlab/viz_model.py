@@ -12,13 +12,22 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any
 
 import plotly.graph_objects as go
 
 from cnnlab.model import LayerRow
 
-__all__ = ["PARAM_GROUPS", "compare_figure", "param_groups", "params_figure", "tensor_figure"]
+__all__ = [
+    "PARAM_GROUPS",
+    "compare_figure",
+    "param_groups",
+    "params_figure",
+    "plain",
+    "tensor_figure",
+]
 
 _STAGE_KINDS = {
     "InputLayer": "input",
@@ -64,10 +73,33 @@ def _path(points: list[tuple[float, float]]) -> str:
     )
 
 
+_PLAIN: ContextVar[bool] = ContextVar("cnnlab_viz_model_plain", default=False)
+
+
 def _figure(data: list[dict], layout: dict) -> go.Figure:
     """A Figure from plain dicts without Plotly's per-property validation (~30× faster;
-    the unit tests validate every builder's output once)."""
+    the unit tests validate every builder's output once). Inside :func:`plain`, the
+    dicts themselves."""
+    if _PLAIN.get():
+        return {"data": data, "layout": layout}  # type: ignore[return-value]
     return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def plain(builder: Callable[..., go.Figure], /, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``builder(*args, **kwargs)`` as plain ``{"data": [...], "layout": {...}}`` dicts.
+
+    The same figure without building Plotly's objects (about 5× quicker, for a page that
+    redraws it on every slider move); ``go.Figure(plain(...))`` is the Figure again.
+
+    >>> from cnnlab.model import PRESETS, layer_table
+    >>> sorted(plain(params_figure, layer_table(PRESETS["seed_shapes"])))
+    ['data', 'layout']
+    """
+    token = _PLAIN.set(True)
+    try:
+        return builder(*args, **kwargs)  # type: ignore[return-value]
+    finally:
+        _PLAIN.reset(token)
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -91,7 +123,7 @@ def tensor_figure(
     stages = _stages(rows)
     labels = labels or {}
     if not stages:
-        return go.Figure()
+        return _figure([], {})
     shapes: list[dict] = []  # built as plain dicts: one validation, not one per shape
     notes: list[dict] = []
     maps = [r.output_shape for r, _ in stages if len(r.output_shape) == 3]

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
 from cnnlab.compute import compute_info  # noqa: E402
-from dashboard import ui  # noqa: E402
+from dashboard import state, ui  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
 # Teaching order. (file, url path, icon)
@@ -117,6 +117,7 @@ def main() -> None:
     finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
         if RUN_LOG:
             _log_run(page.url_path, time.perf_counter() - started)
+        state.freeze_new_imports()
     # Navigation clears query parameters; keep the global ones in every URL.
     st.query_params["lang"] = ui.lang_code()
     if ui.projector():

@@ -8,6 +8,7 @@ trains) and to the URL (``?preset=`` or ``?arch=``). Nothing here imports Keras.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
@@ -92,8 +93,13 @@ def _init() -> None:
     ss[f"{P}_preset"] = ss[LAST]
 
 
+def _preset_dicts() -> dict[str, dict[str, Any]]:
+    """Every preset as a dict, built once per server (read-only: only compared)."""
+    return {n: c.to_dict() for n, c in PRESETS.items()}
+
+
 def _matching_preset(d: dict[str, Any]) -> str | None:
-    return next((n for n, c in PRESETS.items() if c.to_dict() == d), None)
+    return next((n for n, c in ui.shared(_preset_dicts).items() if c == d), None)
 
 
 def _on_preset() -> None:
@@ -156,9 +162,14 @@ def _w(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
 
 
 def _steps(values: tuple) -> Any:
-    """A select_slider over ``values`` that also offers the current value (from a link)."""
+    """A select_slider over ``values`` that also offers the current value (from a link).
+
+    Floats show two decimals, as ``st.slider`` would.
+    """
 
     def make(label: str, *, key: str, **kw: Any) -> Any:
+        if isinstance(values[0], float):
+            kw["format_func"] = "{:.2f}".format
         return st.select_slider(label, options=sorted(set(values) | {ss[key]}), key=key, **kw)
 
     return make
@@ -173,12 +184,28 @@ def _choice(values: tuple, fmt: str | None = None) -> Any:
     return make
 
 
-def _rate(label: str, *, key: str, lo: float = 0.0, **kw: Any) -> Any:
-    return st.slider(label, min_value=lo, max_value=0.9, step=0.05, key=key, **kw)
+def _segments(values: tuple, fmt: str | None = None) -> Any:
+    """Two or three options side by side, one always chosen (padding, pooling mode)."""
+
+    def make(label: str, *, key: str, **kw: Any) -> Any:
+        if fmt:
+            kw["format_func"] = _fmt(fmt)
+        return st.segmented_control(label, list(values), key=key, required=True, **kw)
+
+    return make
+
+
+def _grid(lo: float, hi: float, step: float) -> tuple[float, ...]:
+    """The stops of a float slider, rounded (0.3, not 0.30000000000000004)."""
+    return tuple(round(lo + i * step, 4) for i in range(round((hi - lo) / step) + 1))
+
+
+RATES = _grid(0.0, 0.9, 0.05)
+_rate = _steps(RATES)  # select_slider: same look as st.slider, cheaper to rerun
 
 
 # Each field: (config field, widget maker, label key, help key or None). A cell holds
-# one or more fields; cells flow into rows of `per_row` columns.
+# one or more fields; cells fill a grid of `per_row` columns, row by row.
 _CONV = [
     [("filters", _steps(FILTERS), "filters", "filters_help")],
     [("kernel_size", _steps(KERNELS), "kernel", "kernel_help")],
@@ -193,11 +220,11 @@ _CONV = [
 _POOL = [
     [("pool_size", _steps((1, 2, 3, 4, 5)), "pool_size", None)],
     [("strides", _steps((1, 2, 3, 4, 5)), "stride", "pool_stride_help")],
-    [("mode", _choice(("max", "avg"), "pool"), "pool_mode", None)],
-    [("padding", _choice(("valid", "same")), "padding", None)],
+    [("mode", _segments(("max", "avg"), "pool"), "pool_mode", None)],
+    [("padding", _segments(("valid", "same")), "padding", None)],
 ]
 _DROPOUT = [
-    [("rate", lambda label, **kw: _rate(label, lo=0.05, **kw), "rate", None)],
+    [("rate", _steps(RATES[1:]), "rate", None)],
     [("spatial", st.checkbox, "spatial", "spatial_help")],
 ]
 _LAYOUT = {"conv": _CONV, "pool": _POOL, "dropout": _DROPOUT}
@@ -206,15 +233,18 @@ _LAYOUT = {"conv": _CONV, "pool": _POOL, "dropout": _DROPOUT}
 def _fields(
     key: str, values: dict[str, Any], cells: list, per_row: int, widths: list | None = None
 ) -> dict[str, Any]:
-    """Lay out ``cells`` in a grid; return {field: widget value}."""
+    """Lay out ``cells`` in a grid, row by row; return {field: widget value}.
+
+    One set of columns holds the whole grid (cell i goes under column i % per_row): it
+    reads the same as one row of columns per line, with fewer layout blocks to send.
+    """
     out: dict[str, Any] = {}
-    for start in range(0, len(cells), per_row):
-        cols = st.columns(widths or per_row)
-        for col, cell in zip(cols, cells[start : start + per_row], strict=False):
-            with col:
-                for field, make, label, hint in cell:
-                    kw = {"help": t(f"{P}.{hint}")} if hint else {}
-                    out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
+    cols = st.columns(widths or per_row) if per_row > 1 else None
+    for i, cell in enumerate(cells):
+        with cols[i % per_row] if cols else nullcontext():
+            for field, make, label, hint in cell:
+                kw = {"help": t(f"{P}.{hint}")} if hint else {}
+                out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
     return out
 
 
@@ -223,14 +253,14 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
     key = f"{E}b{uid}_"
     kind = b["kind"]
     with st.container(border=True):
-        c0, c1, c2, c3 = st.columns([6, 1, 1, 1], vertical_alignment="center")
-        caption = c0.empty()
-        for col, icon, name, fn, args, off in (
-            (c1, "arrow_upward", "up", _move, (i, -1), i == 0),
-            (c2, "arrow_downward", "down", _move, (i, 1), i == n - 1),
-            (c3, "close", "remove", _remove, (i,), False),
+        bar = st.container(horizontal=True, wrap=False, vertical_alignment="center")
+        caption = bar.empty()
+        for icon, name, fn, args, off in (
+            ("arrow_upward", "up", _move, (i, -1), i == 0),
+            ("arrow_downward", "down", _move, (i, 1), i == n - 1),
+            ("close", "remove", _remove, (i,), False),
         ):
-            col.button(
+            bar.button(
                 "",
                 icon=f":material/{icon}:",
                 key=f"{P}_{name}_{uid}",
@@ -238,6 +268,7 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
                 args=args,
                 disabled=off,
                 help=t(f"{P}.{name}"),
+                type="tertiary",
             )
         values = dict(b)
         if kind == "pool":
@@ -259,12 +290,12 @@ _AUGMENT = [
     [
         (
             "rotation",
-            lambda label, **kw: st.slider(label, 0.0, 0.5, step=0.01, **kw),
+            _steps(_grid(0.0, 0.5, 0.01)),
             "rotation",
             "rotation_help",
         )
     ],
-    [("zoom", lambda label, **kw: st.slider(label, 0.0, 0.5, step=0.05, **kw), "zoom", None)],
+    [("zoom", _steps(_grid(0.0, 0.5, 0.05)), "zoom", None)],
     [("contrast", _rate, "contrast", None)],
     [("brightness", _rate, "brightness", None)],
 ]
@@ -415,16 +446,13 @@ def _metrics(rows) -> None:
 def _flow(rows) -> None:
     style = ui.style()
     st.markdown(f"**{t(f'{P}.flow_title')}**")
-    st.plotly_chart(
-        viz_model.tensor_figure(
-            rows,
-            font_size=style.font_size,
-            height=int(style.height * 0.75),
-            line_width=style.line_width / 2,
-            labels=_stage_labels(),
-        ),
-        width="stretch",
-        config={"displayModeBar": False},
+    ui.chart(
+        viz_model.tensor_figure,
+        rows,
+        font_size=style.font_size,
+        height=int(style.height * 0.75),
+        line_width=style.line_width / 2,
+        labels=_stage_labels(),
         key=f"{P}_flow_fig",
     )
 
@@ -443,15 +471,12 @@ def _results(rows, err: ConfigError | None) -> None:
         key=f"{P}_table",
     )
     st.markdown(f"**{t(f'{P}.bars_title')}**")
-    st.plotly_chart(
-        viz_model.params_figure(
-            rows,
-            font_size=style.font_size,
-            row_height=34 if ui.projector() else 26,
-            names=(t(f"{P}.trainable"), t(f"{P}.non_trainable")),
-        ),
-        width="stretch",
-        config={"displayModeBar": False},
+    ui.chart(
+        viz_model.params_figure,
+        rows,
+        font_size=style.font_size,
+        row_height=34 if ui.projector() else 26,
+        names=(t(f"{P}.trainable"), t(f"{P}.non_trainable")),
         key=f"{P}_bars_fig",
     )
 
@@ -485,16 +510,13 @@ def _compare(cfg: ModelConfig, rows) -> None:
     _, b_rows, b_err = walk(b_cfg)
     label_a, label_b = t(f"{P}.this_design"), _preset_label(other)
     style = ui.style()
-    st.plotly_chart(
-        viz_model.compare_figure(
-            [rows, b_rows],
-            [label_a, label_b],
-            font_size=style.font_size,
-            group_names={g: t(f"{P}.group_{g}") for g in viz_model.PARAM_GROUPS},
-            height=int(style.height * 0.55),
-        ),
-        width="stretch",
-        config={"displayModeBar": False},
+    ui.chart(
+        viz_model.compare_figure,
+        (rows, b_rows),
+        [label_a, label_b],
+        font_size=style.font_size,
+        group_names={g: t(f"{P}.group_{g}") for g in viz_model.PARAM_GROUPS},
+        height=int(style.height * 0.55),
         key=f"{P}_compare_fig",
     )
     left, right = st.columns(2)
@@ -510,16 +532,13 @@ def _compare(cfg: ModelConfig, rows) -> None:
                     memory=_human(s.activation_bytes, "B"),
                 )
             )
-            st.plotly_chart(
-                viz_model.tensor_figure(
-                    r,
-                    font_size=int(style.font_size * 0.8),
-                    height=int(style.height * 0.5),
-                    line_width=style.line_width / 2,
-                    labels=_stage_labels(),
-                ),
-                width="stretch",
-                config={"displayModeBar": False},
+            ui.chart(
+                viz_model.tensor_figure,
+                r,
+                font_size=int(style.font_size * 0.8),
+                height=int(style.height * 0.5),
+                line_width=style.line_width / 2,
+                labels=_stage_labels(),
                 key=f"{P}_cmp_flow_{'a' if r is rows else 'b'}",
             )
     if b_err is not None:
@@ -555,7 +574,7 @@ c2.button(
     help=t(f"{P}.reset_help"),
 )
 c3.page_link("page_train.py", label=t(f"{P}.to_train"), icon=":material/model_training:")
-modified = "" if PRESETS[preset].to_dict() == draft else t(f"{P}.modified")
+modified = "" if ui.shared(_preset_dicts)[preset] == draft else t(f"{P}.modified")
 st.caption(t(f"{P}.preset_note_{preset}") + modified)
 metrics_slot = st.container()
 

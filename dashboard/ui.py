@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
+from cnnlab import viz_model
+from cnnlab.model import LayerRow
 from dashboard.i18n import lang, t
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "coming_soon",
     "error_box",
     "shared",
+    "chart",
 ]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
@@ -168,7 +172,8 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stCaptionContainer"] { font-size: 1.0rem; }
 h1 { font-size: 2.6rem !important; }
 [data-testid="stSidebar"] { font-size: 19px; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricValue"],
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 2.6rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 </style>
@@ -188,7 +193,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+# Streamlit's hasher walks a dataclass field by field (slower than drawing a figure from
+# it); a LayerRow's repr names every field, so it is an exact and quick key.
+_HASH_FUNCS = {LayerRow: repr}
+
+
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=_HASH_FUNCS)
 def _shared(name: str, _builder: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     return _freeze(_builder(*args, **kwargs))  # _builder is not hashed: ``name`` stands for it
 
@@ -204,3 +214,35 @@ def shared(builder: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
     return _shared(name, builder, args, kwargs)
+
+
+class _Sent(go.Figure):
+    """A figure held as the plain dict that ``st.plotly_chart`` sends.
+
+    ``st.plotly_chart`` re-validates a dict by building a whole Figure from it (slow),
+    but takes a Figure's ``to_dict()`` as it is. This Figure skips Plotly's constructor
+    and answers only ``to_dict()``, the one call Streamlit makes (Streamlit is pinned;
+    ``tests/app/test_shared_figures.py`` compares what is sent with the real Figure's).
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:  # no super().__init__: on purpose
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._spec
+
+
+def _plain(builder: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    return lambda *args, **kwargs: viz_model.plain(builder, *args, **kwargs)
+
+
+def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -> None:
+    """Draw the ``cnnlab.viz_model`` figure ``builder(*args, **kwargs)``, full width.
+
+    Built as plain dicts (:func:`cnnlab.viz_model.plain`) and shared like
+    :func:`shared`: on a slider move this costs about a fifth of building a Figure and
+    letting Streamlit convert it.
+    """
+    name = f"{builder.__module__}.{builder.__qualname__}:plain"
+    spec = _shared(name, _plain(builder), args, kwargs)
+    st.plotly_chart(_Sent(spec), width="stretch", config={"displayModeBar": False}, key=key)

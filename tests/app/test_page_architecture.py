@@ -86,6 +86,19 @@ def test_kernel_and_padding_change_the_shapes():
     shapes = dict(zip(_column(at, "layer"), _column(at, "shape"), strict=True))
     assert shapes["conv2d_1"] == "(28, 28, 16)"
     assert shapes["max_pool_1"] == "(14, 14, 16)"
+    # The pooling block's mode, padding and dropout rate (segments and stepped sliders).
+    pool = f"architecture_e_b{_uid(at, 1)}_"
+    at.segmented_control(key=pool + "mode").set_value("avg").run()
+    at.segmented_control(key=pool + "padding").set_value("same").run()
+    at.select_slider(key=pool + "pool_size").set_value(3).run()
+    kinds = dict(zip(_column(at, "layer"), _column(at, "type"), strict=True))
+    shapes = dict(zip(_column(at, "layer"), _column(at, "shape"), strict=True))
+    assert kinds["avg_pool_1"] == "AveragePooling2D"
+    assert shapes["avg_pool_1"] == "(14, 14, 16)"  # 3×3 windows, stride still 2, same
+    block = ModelConfig.from_dict(at.session_state["model_cfg"]).blocks[1]
+    assert (block.mode, block.padding, block.pool_size, block.strides) == ("avg", "same", 3, 2)
+    at.select_slider(key="architecture_e_hdrop").set_value(0.35).run()
+    assert ModelConfig.from_dict(at.session_state["model_cfg"]).head.dropout == 0.35
 
 
 def test_add_move_and_remove_blocks():

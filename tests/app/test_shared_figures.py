@@ -1,12 +1,15 @@
-"""Figures built once for a whole class: ui.figure shares them between sessions."""
+"""Figures built once for a whole class: ui.shared and ui.chart share them between sessions."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 
-from cnnlab import viz_pooling
+from cnnlab import viz_model, viz_pooling
+from cnnlab.model import PRESETS, layer_table
 from dashboard import ui
 from tests.app.conftest import open_app
 
@@ -67,3 +70,53 @@ def test_a_second_session_on_pooling_builds_no_figure(monkeypatch):
     assert len(built) > n_first
     assert _specs(second) != _specs(first)
     assert all(json.loads(s)["data"] for s in _specs(second))
+
+
+def _sent_figure(spec: str) -> dict:
+    """A sent spec read back through Plotly: every property, defaults and encodings alike."""
+    fig = json.loads(spec)
+    fig["layout"].pop("template", None)  # Streamlit draws charts with its own theme
+    return go.Figure(fig).to_plotly_json()
+
+
+def test_a_chart_sends_what_the_real_figure_sends():
+    rows = layer_table(PRESETS["seed_pets"])
+    for builder, args in (
+        (viz_model.tensor_figure, (rows,)),
+        (viz_model.params_figure, (rows,)),
+        (viz_model.compare_figure, ([rows, layer_table(PRESETS["seed_shapes"])], ["a", "b"])),
+    ):
+        real = pio.to_json(builder(*args), validate=False)
+        plain = pio.to_json(ui._Sent(viz_model.plain(builder, *args)), validate=False)
+        assert _sent_figure(plain) == _sent_figure(real), builder.__name__
+
+
+def test_a_second_session_on_architecture_builds_no_figure(monkeypatch):
+    built = []
+    for name in ("tensor_figure", "params_figure", "compare_figure"):
+        real = getattr(viz_model, name)
+
+        def counting(*args, _real=real, _name=name, **kwargs):
+            built.append(_name)
+            return _real(*args, **kwargs)
+
+        counting.__qualname__ = real.__qualname__
+        counting.__module__ = real.__module__
+        monkeypatch.setattr(viz_model, name, counting)
+    ui._shared.clear()
+    first = open_app("page_architecture.py")
+    assert not first.exception, first.exception
+    n_first = len(built)
+    assert n_first == 5  # flow, parameter bars, comparison, and the two small flows
+    second = open_app("page_architecture.py")
+    assert not second.exception, second.exception
+    assert len(built) == n_first and _specs(second) == _specs(first)
+    # A slider move redraws this design's figures; the compared preset's flow is reused.
+    uid = second.session_state["architecture_uids"][0]
+    second.select_slider(key=f"architecture_e_b{uid}_filters").set_value(32).run()
+    assert not second.exception, second.exception
+    assert len(built) == n_first + 4
+    changed = [a != b for a, b in zip(_specs(first), _specs(second), strict=True)]
+    assert changed == [True, True, True, True, False]
+    conv = [json.loads(_specs(at)[0])["data"][0]["hovertext"][1] for at in (first, second)]
+    assert conv == ["conv2d_1 (Conv2D)<br>32×32×16", "conv2d_1 (Conv2D)<br>32×32×32"]

@@ -127,6 +127,9 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_timeout(300)  # let Plotly / images paint
     page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+    # Widgets load their code lazily and show grey skeletons until then (a screenshot
+    # taken too early shows boxes, not sliders).
+    page.wait_for_selector("[data-testid='stSkeleton']", state="detached", timeout=timeout)
 
 
 def assert_no_error(page) -> None:

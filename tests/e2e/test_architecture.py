@@ -58,4 +58,8 @@ def test_projector_and_spanish(page, app_url):
     open_page(page, f"{app_url}/architecture?lang=es&projector=1&preset=shapes_flatten")
     assert page.locator("h1").first.inner_text().strip() == "Arquitectura"
     assert _metrics(page)[0] == "548,306"
+    # Totals are read from the back of the room: larger than the body text, not smaller.
+    value = page.locator("[data-testid='stMetricValue']").first
+    px = value.evaluate("e => parseFloat(getComputedStyle(e.querySelector('p') || e).fontSize)")
+    assert px >= 48, px
     shot(page, "architecture_projector_es")
