@@ -58,8 +58,21 @@ def _time_script_runs() -> None:
     script_runner.exec_func_with_error_handling = timed
 
 
-def _page_reruns(preset: str, n: int, repeat: bool) -> tuple[list[float], list[float], list[float]]:
-    """(script wall ms, script CPU ms, AppTest round trip ms) of ``n`` reruns.
+def _reference_ms() -> float:
+    """A fixed pure-Python workload (~10 ms on a quiet 2-core VM), timed between reruns.
+
+    This VM's speed drifts by ±30 % within minutes; a rerun's time divided by this
+    workload's, measured alongside, can be compared across days and machines.
+    """
+    t0 = time.perf_counter()
+    sum(i * i for i in range(200_000))
+    return (time.perf_counter() - t0) * 1000
+
+
+def _page_reruns(
+    preset: str, n: int, repeat: bool
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """(script wall ms, script CPU ms, AppTest round trip ms, reference ms) of ``n`` reruns.
 
     Each rerun moves the first block's filters slider. By default every rerun shows a
     design not seen before (filters × kernel size of that block), so no shared figure is
@@ -78,7 +91,7 @@ def _page_reruns(preset: str, n: int, repeat: bool) -> tuple[list[float], list[f
     key = f"architecture_e_b{at.session_state['architecture_uids'][0]}_"
     at.select_slider(key=key + "filters").set_value(24).run()  # warm-up
     filters, kernels = (4, 8, 12, 16, 24, 32, 48, 64), (1, 2, 3, 4, 5, 6, 7)
-    times = []
+    times, reference = [], []
     _SCRIPT_MS.clear()
     _SCRIPT_CPU_MS.clear()
     for i in range(n):
@@ -91,7 +104,8 @@ def _page_reruns(preset: str, n: int, repeat: bool) -> tuple[list[float], list[f
         at.run()
         times.append((time.perf_counter() - t0) * 1000)
         assert not at.exception, at.exception
-    return list(_SCRIPT_MS), list(_SCRIPT_CPU_MS), times
+        reference.append(_reference_ms())
+    return list(_SCRIPT_MS), list(_SCRIPT_CPU_MS), times, reference
 
 
 def _core(preset: str, n: int) -> list[float]:
@@ -128,7 +142,7 @@ def main() -> int:
     _time_script_runs()
     for preset in ("seed_shapes", "seed_pets"):
         core = _core(preset, args.n)
-        script, cpu, round_trip = _page_reruns(preset, min(args.n, 56), args.repeat)
+        script, cpu, round_trip, ref = _page_reruns(preset, min(args.n, 56), args.repeat)
         med = statistics.median(script)
         ok &= med <= TARGET_MS
         print(f"{preset:12s} core (table+code+figures):   {_summary(core)}")
@@ -138,6 +152,11 @@ def main() -> int:
         )
         print(f"{preset:12s} script rerun, CPU time:       {_summary(cpu)}")
         print(f"{preset:12s} AppTest round trip (+parse): {_summary(round_trip)}")
+        ratio = statistics.median(a / b for a, b in zip(script, ref, strict=True))
+        print(
+            f"{preset:12s} rerun / reference workload:  {ratio:.2f}× "
+            f"(reference median {statistics.median(ref):.1f} ms, timed between reruns)"
+        )
     heavy = {m: m in sys.modules for m in ("tensorflow", "keras", "jax", "torch")}
     print(f"imported: {heavy}")
     ok &= not heavy["tensorflow"] and not heavy["keras"]

@@ -8,12 +8,13 @@ Catalogs are JSON files in ``assets/i18n/<lang>/<section>.json``; a key ``title`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["LANGS", "CATALOG_DIR", "catalog", "t", "lang"]
+__all__ = ["LANGS", "CATALOG_DIR", "catalog", "t", "translator", "lang"]
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
 LANGS = {"en": "English", "es": "Español"}
@@ -35,10 +36,21 @@ def lang() -> str:
     return code if code in LANGS else "en"
 
 
+def translator() -> Callable[..., str]:
+    """:func:`t` bound to the current language, for a page that looks up hundreds of
+    texts per run (each :func:`t` reads the language from session state)."""
+    texts, english = catalog(lang()), catalog("en")
+
+    def bound(key: str, **fmt: object) -> str:
+        text = texts.get(key) or english.get(key) or key
+        return text.format(**fmt) if fmt else text
+
+    return bound
+
+
 def t(key: str, **fmt: object) -> str:
     """The text for ``key`` in the current language, with ``{name}`` fields filled in.
 
     A missing key shows as the key itself, so a gap is visible rather than fatal.
     """
-    text = catalog(lang()).get(key) or catalog("en").get(key) or key
-    return text.format(**fmt) if fmt else text
+    return translator()(key, **fmt)

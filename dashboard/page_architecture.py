@@ -32,7 +32,7 @@ from cnnlab.model import (
     walk,
 )
 from dashboard import ui
-from dashboard.i18n import catalog, lang, t
+from dashboard.i18n import catalog, lang, translator
 
 P = "architecture"
 DRAFT, UIDS, DUIDS, NEXT, WROTE, LAST = (
@@ -46,6 +46,7 @@ UNITS = (4, 8, 16, 32, 64, 96, 128, 256, 512, 1024)
 FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
 NEW_BLOCK = {"conv": ConvBlock(32), "pool": PoolBlock(), "dropout": DropoutBlock(0.25)}
 ss = st.session_state
+t = translator()  # this run's language, looked up once (the page asks for ~200 texts)
 
 
 # --------------------------------------------------------------------------- state
