@@ -117,7 +117,7 @@ def main() -> None:
     finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
         if RUN_LOG:
             _log_run(page.url_path, time.perf_counter() - started)
-        state.freeze_new_imports()
+    state.freeze_new_imports()  # only after a run that finished
     # Navigation clears query parameters; keep the global ones in every URL.
     st.query_params["lang"] = ui.lang_code()
     if ui.projector():

@@ -39,13 +39,8 @@ def lang() -> str:
 def translator() -> Callable[..., str]:
     """:func:`t` bound to the current language, for a page that looks up hundreds of
     texts per run (each :func:`t` reads the language from session state)."""
-    texts, english = catalog(lang()), catalog("en")
-
-    def bound(key: str, **fmt: object) -> str:
-        text = texts.get(key) or english.get(key) or key
-        return text.format(**fmt) if fmt else text
-
-    return bound
+    code = lang()
+    return lambda key, **fmt: _text(code, key, fmt)
 
 
 def t(key: str, **fmt: object) -> str:
@@ -53,4 +48,9 @@ def t(key: str, **fmt: object) -> str:
 
     A missing key shows as the key itself, so a gap is visible rather than fatal.
     """
-    return translator()(key, **fmt)
+    return _text(lang(), key, fmt)
+
+
+def _text(code: str, key: str, fmt: dict[str, object]) -> str:
+    text = catalog(code).get(key) or catalog("en").get(key) or key
+    return text.format(**fmt) if fmt else text

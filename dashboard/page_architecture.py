@@ -32,7 +32,7 @@ from cnnlab.model import (
     walk,
 )
 from dashboard import ui
-from dashboard.i18n import catalog, lang, translator
+from dashboard.i18n import translator
 
 P = "architecture"
 DRAFT, UIDS, DUIDS, NEXT, WROTE, LAST = (
@@ -146,11 +146,12 @@ def _fmt(prefix: str):
 
     The language is bound now: Streamlit (and AppTest) may call it outside the run.
     """
-    texts, english = catalog(lang()), catalog("en")
+    text = translator()
 
     def fmt(v: Any) -> str:
         key = f"{P}.{prefix}_{v}"
-        return texts.get(key) or english.get(key) or str(v)
+        found = text(key)
+        return str(v) if found == key else found
 
     return fmt
 
@@ -162,15 +163,25 @@ def _w(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
     return make(label, key=key, **kwargs)
 
 
+def _float_label(v: float) -> str:
+    """Two decimals, as ``st.slider`` shows them; more when a link brought a finer value
+    (select_slider tells its stops apart by their labels)."""
+    return f"{v:.2f}" if round(v, 2) == v else f"{v:g}"
+
+
 def _steps(values: tuple) -> Any:
     """A select_slider over ``values`` that also offers the current value (from a link).
 
-    Floats show two decimals, as ``st.slider`` would.
+    A float within rounding error of a stop (0.15000000000000002, as older links and
+    ``st.slider`` wrote it) is moved onto that stop.
     """
 
     def make(label: str, *, key: str, **kw: Any) -> Any:
         if isinstance(values[0], float):
-            kw["format_func"] = "{:.2f}".format
+            near = min(values, key=lambda v: abs(v - ss[key]))
+            if ss[key] != near and abs(ss[key] - near) < 1e-9:
+                ss[key] = near
+            kw["format_func"] = _float_label
         return st.select_slider(label, options=sorted(set(values) | {ss[key]}), key=key, **kw)
 
     return make
@@ -206,7 +217,7 @@ _rate = _steps(RATES)  # select_slider: same look as st.slider, cheaper to rerun
 
 
 # Each field: (config field, widget maker, label key, help key or None). A cell holds
-# one or more fields; cells fill a grid of `per_row` columns, row by row.
+# one or more fields; cells flow into rows of `per_row` columns.
 _CONV = [
     [("filters", _steps(FILTERS), "filters", "filters_help")],
     [("kernel_size", _steps(KERNELS), "kernel", "kernel_help")],
@@ -234,18 +245,16 @@ _LAYOUT = {"conv": _CONV, "pool": _POOL, "dropout": _DROPOUT}
 def _fields(
     key: str, values: dict[str, Any], cells: list, per_row: int, widths: list | None = None
 ) -> dict[str, Any]:
-    """Lay out ``cells`` in a grid, row by row; return {field: widget value}.
-
-    One set of columns holds the whole grid (cell i goes under column i % per_row): it
-    reads the same as one row of columns per line, with fewer layout blocks to send.
-    """
+    """Lay out ``cells`` in a grid, one row of columns per line (so rows line up and the
+    Tab key goes row by row); return {field: widget value}."""
     out: dict[str, Any] = {}
-    cols = st.columns(widths or per_row) if per_row > 1 else None
-    for i, cell in enumerate(cells):
-        with cols[i % per_row] if cols else nullcontext():
-            for field, make, label, hint in cell:
-                kw = {"help": t(f"{P}.{hint}")} if hint else {}
-                out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
+    for start in range(0, len(cells), per_row):
+        cols = st.columns(widths or per_row) if per_row > 1 else [nullcontext()]
+        for col, cell in zip(cols, cells[start : start + per_row], strict=False):
+            with col:
+                for field, make, label, hint in cell:
+                    kw = {"help": t(f"{P}.{hint}")} if hint else {}
+                    out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
     return out
 
 

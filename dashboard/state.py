@@ -83,6 +83,7 @@ def freeze_new_imports() -> None:
     global _frozen_at
     if len(sys.modules) != _frozen_at:
         _frozen_at = len(sys.modules)
+        gc.collect()  # what is garbage now is freed, not frozen for good
         gc.freeze()
 
 

@@ -240,9 +240,12 @@ def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -
     """Draw the ``cnnlab.viz_model`` figure ``builder(*args, **kwargs)``, full width.
 
     Built as plain dicts (:func:`cnnlab.viz_model.plain`) and shared like
-    :func:`shared`: on a slider move this costs about a fifth of building a Figure and
-    letting Streamlit convert it.
+    :func:`shared` (read-only): on a slider move this costs about a fifth of building a
+    Figure and letting Streamlit convert it. The dicts carry no Plotly template
+    (Streamlit's theme draws the chart), so every trace sets its own colours.
     """
     name = f"{builder.__module__}.{builder.__qualname__}:plain"
     spec = _shared(name, _plain(builder), args, kwargs)
+    if not isinstance(spec, dict):
+        raise TypeError(f"{name} did not build plain dicts: use st.plotly_chart for it")
     st.plotly_chart(_Sent(spec), width="stretch", config={"displayModeBar": False}, key=key)

@@ -176,6 +176,32 @@ def test_a_link_reopens_the_same_design():
     assert _column(at, "shape")[2] == "(32, 32, 8)"
 
 
+def test_a_link_with_float_rates_off_the_slider_stops():
+    """Older links hold rates as st.slider wrote them (0.15000000000000002) or finer ones."""
+    seed = PRESETS["seed_shapes"]
+    cfg = replace(
+        seed,
+        head=replace(seed.head, dropout=0.1 + 0.05),  # 0.15000000000000002
+        augment=replace(seed.augment, rotation=0.123),
+    )
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params["arch"] = encode_config(cfg)
+    at.run()
+    assert not at.exception, at.exception
+    drop = at.select_slider(key="architecture_e_hdrop")
+    assert drop.value == 0.15 and "0.15" in drop.options and len(drop.options) == 19
+    rotation = at.select_slider(key="architecture_e_rotation")
+    assert rotation.value == 0.123 and "0.123" in rotation.options and "0.12" in rotation.options
+    rotation.set_value(0.12).run()
+    assert at.session_state["model_cfg"]["augment"]["rotation"] == 0.12
+    assert at.session_state["model_cfg"]["head"]["dropout"] == 0.15
+
+
 def test_keras_code_is_shown():
     at = open_app(PAGE)
     code = at.code[0].value

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from cnnlab import viz_model, viz_pooling
-from cnnlab.model import PRESETS, layer_table
+from cnnlab.model import PRESETS, LayerRow, layer_table
 from dashboard import ui
 from tests.app.conftest import open_app
 
@@ -89,6 +90,17 @@ def test_a_chart_sends_what_the_real_figure_sends():
         real = pio.to_json(builder(*args), validate=False)
         plain = pio.to_json(ui._Sent(viz_model.plain(builder, *args)), validate=False)
         assert _sent_figure(plain) == _sent_figure(real), builder.__name__
+        # Sent without Plotly's template: each visible trace sets its own colour.
+        for trace in json.loads(plain)["data"]:
+            marker = trace.get("marker", {})
+            assert "color" in marker or marker.get("opacity") == 0, (builder.__name__, trace)
+
+
+def test_layer_rows_are_keyed_by_every_field():
+    """ui.shared keys a LayerRow by its repr: a field left out of it would mix designs up."""
+    assert all(f.repr for f in fields(LayerRow))
+    a, b = layer_table(PRESETS["seed_shapes"])[2], layer_table(PRESETS["seed_pets"])[2]
+    assert ui._HASH_FUNCS[LayerRow](a) != ui._HASH_FUNCS[LayerRow](b)
 
 
 def test_a_second_session_on_architecture_builds_no_figure(monkeypatch):
