@@ -284,11 +284,13 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
         if kind == "pool":
             values["strides"] = b["strides"] or b["pool_size"]
         per_row = 2 if (ui.projector() or kind != "conv") else 3
-        cells = _LAYOUT[kind]
-        if kind == "conv" and ui.projector():  # BatchNorm and Bias side by side
-            cells = [*cells[:-1], *([f] for f in cells[-1])]
+        cells, checks = _LAYOUT[kind], None
+        if kind == "conv" and ui.projector():  # BatchNorm and Bias: a line of their own
+            cells, checks = cells[:-1], cells[-1]
         widths = [1, 1, 1.3] if per_row == 3 else None  # room for "BatchNorm"
         block = {"kind": kind, **_fields(key, values, cells, per_row, widths)}
+        if checks:  # the wider column for "BatchNorm", which the half column cut off
+            block |= _fields(key, values, [[f] for f in checks], 2, [1.5, 1])
         if kind == "pool" and block["strides"] == block["pool_size"]:
             block["strides"] = None  # Keras' default: windows tile the input
         slot = st.empty()

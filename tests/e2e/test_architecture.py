@@ -62,4 +62,8 @@ def test_projector_and_spanish(page, app_url):
     value = page.locator("[data-testid='stMetricValue']").first
     px = value.evaluate("e => parseFloat(getComputedStyle(e.querySelector('p') || e).fontSize)")
     assert px >= 48, px
+    # Every block label reads in full: "BatchNorm" was cut to "BatchNo…" in a half column.
+    label = page.get_by_text("BatchNorm", exact=True).first
+    cut = "e => { const d = e.closest('div'); return d.scrollWidth > d.clientWidth }"
+    assert not label.evaluate(cut)
     shot(page, "architecture_projector_es")
