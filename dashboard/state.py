@@ -73,8 +73,9 @@ _frozen_at = 0  # len(sys.modules) at the last gc.freeze()
 def freeze_new_imports() -> None:
     """Keep what a run imported out of the garbage collector's full passes.
 
-    ``app.py`` calls this after every script run; it calls ``gc.freeze()`` only when the
-    run imported modules (a page's first visit: pandas, Plotly, …), so what it moves is
+    ``app.py`` calls this after every script run, and the Keras import thread after the
+    import; it calls ``gc.freeze()`` only when modules were imported since the last
+    call (a page's first visit: pandas, Plotly, Keras …), so what it moves is
     mostly modules, classes and their caches, which live as long as the server. Without
     it, a full collection over those objects landed in the middle of a rerun every ~20
     Architecture reruns and took up to ~140 ms; after it, ~35 ms (benchmarks/
@@ -92,7 +93,7 @@ def _import_keras() -> None:
     # Keras and its backend leave millions of long-lived objects behind. Freezing them
     # keeps them out of every later garbage collection, so the collection Streamlit runs
     # after each script run (runner.postScriptGC) stays cheap on a server that trains.
-    gc.freeze()
+    freeze_new_imports()
 
 
 @st.cache_resource(show_spinner=False)

@@ -181,15 +181,15 @@ h1 { font-size: 2.6rem !important; }
 
 
 def _freeze(value: Any) -> Any:
-    """Make a shared result read-only: arrays unwritable, figures with their dict built."""
+    """Make a shared result read-only: arrays unwritable, a Plotly figure turned into the
+    dict ``st.plotly_chart`` sends (built once, see :class:`_Sent`)."""
     if isinstance(value, np.ndarray):
         value.setflags(write=False)
     elif isinstance(value, list | tuple):
         for item in value:
             _freeze(item)
-    elif hasattr(value, "to_plotly_json") and hasattr(value, "to_dict"):  # a Plotly figure
-        as_dict = value.to_dict()  # st.plotly_chart asks for it on every run
-        value.to_dict = lambda: as_dict
+    elif isinstance(value, go.Figure):
+        return _Sent(value.to_dict())
     return value
 
 

@@ -34,15 +34,16 @@ def _pick(at, preset):
     at.selectbox(key="architecture_preset").set_value(preset).run()
 
 
-def _open(preset, lang="en"):
-    """A fresh session opened from a link: ?preset=<name>."""
+def _open(lang="en", **link):
+    """A fresh session opened from a link: ?preset=<name> or ?arch=<encoded design>."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = lang
     at.run()
     at.switch_page(PAGE)
-    at.query_params["preset"] = preset
+    for name, value in link.items():
+        at.query_params[name] = value
     return at.run()
 
 
@@ -143,7 +144,7 @@ def test_presets_and_compare():
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_invalid_design_shows_its_message_and_keeps_the_last_valid_one(lang):
-    at = _open("seed_pets", lang)
+    at = _open(lang, preset="seed_pets")
     assert at.session_state["model_cfg"] == PRESETS["seed_pets"].to_dict()
     at.number_input(key="architecture_e_h").set_value(8).run()
     assert not at.exception, at.exception
@@ -163,14 +164,7 @@ def test_sigmoid_with_three_classes_is_refused_in_the_head():
 
 def test_a_link_reopens_the_same_design():
     cfg = replace(PRESETS["seed_shapes"], blocks=(ConvBlock(8, 5), *PRESETS["seed_shapes"].blocks))
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params["arch"] = encode_config(cfg)
-    at.run()
+    at = _open(arch=encode_config(cfg))
     assert not at.exception, at.exception
     assert at.session_state["model_cfg"] == cfg.to_dict()
     assert _column(at, "shape")[2] == "(32, 32, 8)"
@@ -184,14 +178,7 @@ def test_a_link_with_float_rates_off_the_slider_stops():
         head=replace(seed.head, dropout=0.1 + 0.05),  # 0.15000000000000002
         augment=replace(seed.augment, rotation=0.123),
     )
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params["arch"] = encode_config(cfg)
-    at.run()
+    at = _open(arch=encode_config(cfg))
     assert not at.exception, at.exception
     drop = at.select_slider(key="architecture_e_hdrop")
     assert drop.value == 0.15 and "0.15" in drop.options and len(drop.options) == 19

@@ -45,17 +45,25 @@ def test_shared_results_are_read_only():
     assert fig.to_dict()["data"][0]["type"] == "image"
 
 
-def test_a_second_session_on_pooling_builds_no_figure(monkeypatch):
-    built = []
-    for name in ("steps_figure", "matrix_figure", "shift_figure", "global_bars_figure"):
-        real = getattr(viz_pooling, name)
+def _count_builds(monkeypatch, module, names) -> list[str]:
+    """Wrap ``module``'s figure builders; the list grows by a name at each build."""
+    built: list[str] = []
+    for name in names:
+        real = getattr(module, name)
 
         def counting(*args, _real=real, _name=name, **kwargs):
             built.append(_name)
             return _real(*args, **kwargs)
 
-        counting.__qualname__ = real.__qualname__
-        monkeypatch.setattr(viz_pooling, name, counting)
+        counting.__qualname__ = real.__qualname__  # the shared cache's key stays the same
+        counting.__module__ = real.__module__
+        monkeypatch.setattr(module, name, counting)
+    return built
+
+
+def test_a_second_session_on_pooling_builds_no_figure(monkeypatch):
+    names = ("steps_figure", "matrix_figure", "shift_figure", "global_bars_figure")
+    built = _count_builds(monkeypatch, viz_pooling, names)
     ui._shared.clear()
     first = open_app("page_pooling.py")
     assert not first.exception, first.exception
@@ -104,17 +112,8 @@ def test_layer_rows_are_keyed_by_every_field():
 
 
 def test_a_second_session_on_architecture_builds_no_figure(monkeypatch):
-    built = []
-    for name in ("tensor_figure", "params_figure", "compare_figure"):
-        real = getattr(viz_model, name)
-
-        def counting(*args, _real=real, _name=name, **kwargs):
-            built.append(_name)
-            return _real(*args, **kwargs)
-
-        counting.__qualname__ = real.__qualname__
-        counting.__module__ = real.__module__
-        monkeypatch.setattr(viz_model, name, counting)
+    names = ("tensor_figure", "params_figure", "compare_figure")
+    built = _count_builds(monkeypatch, viz_model, names)
     ui._shared.clear()
     first = open_app("page_architecture.py")
     assert not first.exception, first.exception
