@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -43,6 +44,27 @@ SAMPLES: tuple[str, ...] = (
     "immunohistochemistry",
     "hubble_deep_field",
 )
+
+# Each sample's file in scikit-image's data folder. Reading it with PIL gives the same
+# array as ``skimage.data.<name>()`` without importing ``skimage.io`` (~0.5–0.9 s, which
+# the first visit of Home used to wait for); a test compares all of them.
+_SAMPLE_FILES: dict[str, str] = {
+    "camera": "camera.png",
+    "chelsea": "chelsea.png",
+    "astronaut": "astronaut.png",
+    "coffee": "coffee.png",
+    "text": "text.png",
+    "coins": "coins.png",
+    "moon": "moon.png",
+    "page": "page.png",
+    "rocket": "rocket.jpg",
+    "clock": "clock_motion.png",
+    "brick": "brick.png",
+    "grass": "grass.png",
+    "checkerboard": "chessboard_GRAY.png",
+    "immunohistochemistry": "ihc.png",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+}
 
 # The 5×5 matrix A of the course notebook ("Ejemplos de convoluciones").
 SEED_MATRIX: np.ndarray = np.array(
@@ -96,9 +118,15 @@ def sample(name: str, *, gray: bool = False) -> np.ndarray:
     """
     if name not in SAMPLES:
         raise ValueError(f"unknown sample {name!r}; choose one of {', '.join(SAMPLES)}")
-    import skimage.data
+    import skimage.data  # cheap: scikit-image loads its submodules lazily
+    from PIL import Image
 
-    image = np.asarray(getattr(skimage.data, name)())
+    path = Path(skimage.data.__file__).parent / _SAMPLE_FILES[name]
+    if path.is_file():
+        with Image.open(path) as im:
+            image = np.asarray(im)
+    else:  # a scikit-image that keeps its data elsewhere
+        image = np.asarray(getattr(skimage.data, name)())
     image = _to_uint8(image)
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[..., :3]

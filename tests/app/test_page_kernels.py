@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import statistics
-import time
 
 import numpy as np
 import pytest
@@ -257,27 +254,26 @@ def test_spanish_page_has_no_english_leftovers():
     assert catalog("es")["kernels.source"] in labels
 
 
-def test_rerun_after_a_kernel_edit_on_a_512_rgb_photo_is_fast():
-    """Server-side time of a rerun after editing a kernel (AppTest, median of 10)."""
+def test_kernel_edits_on_a_512_rgb_photo_update_the_map_like_scipy():
+    """Each edit of the grid reruns on the 512×512 photo; the map is SciPy's for that kernel.
+
+    How long that rerun takes is measured by ``benchmarks/bench_kernels.py``.
+    """
+    from scipy import ndimage
+
     at = _kernels()
     at.radio(key="kernels_source").set_value("photo").run()
     at.selectbox(key="kernels_sample").set_value("astronaut").run()
     at.segmented_control(key="kernels_color").set_value("rgb").run()
-    assert _map(at).shape == (512, 512)
-    times = []
-    for i in range(10):
-        key = at.data_editor[0].key
-        at.session_state[key] = {
-            "edited_rows": {0: {"1": str(i + 2)}}, "added_rows": [], "deleted_rows": []
-        }  # fmt: skip
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-        assert at.session_state["kernels_kernel"][0][0] == i + 2
-    median = statistics.median(times)
-    print(json.dumps({"kernels_rerun_after_edit_ms_median": round(1000 * median, 1)}))
-    assert not at.exception
-    assert median < 1.0  # the target is 150 ms; this bound only catches a gross regression
+    photo = sample("astronaut").astype(np.float64)
+    for value in (2, -3):
+        _edit(at, {0: {"1": str(value)}})
+        assert not at.exception
+        kernel = np.asarray(at.session_state["kernels_kernel"], dtype=np.float64)
+        assert kernel[0][0] == value
+        channels = [ndimage.correlate(photo[..., c], kernel, mode="constant") for c in range(3)]
+        assert _map(at).shape == (512, 512)
+        assert_allclose(_map(at), np.mean(channels, axis=0), rtol=1e-4, atol=1e-2)
 
 
 def test_kernel_bigger_than_the_input_with_valid_padding_is_explained():

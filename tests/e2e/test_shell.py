@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -44,8 +42,12 @@ def _maps_tensorflow(pid: int) -> bool:
     return "_pywrap_tensorflow" in maps or "libtensorflow" in maps
 
 
-def test_home_renders_quickly_and_light_pages_never_load_tensorflow(browser, tmp_path):
-    """A fresh server: time Home from the health check, then check the process maps."""
+def test_light_pages_never_load_tensorflow(browser, tmp_path):
+    """A fresh server shows Home, Kernels and Pooling; its process never maps TensorFlow.
+
+    How fast Home appears is measured by ``benchmarks/bench_home.py`` against a bare
+    Streamlit app, not here (a timed test fails on a busy machine).
+    """
     port = _free_port()
     env = {**os.environ, "CNNLAB_HOME": str(tmp_path)}
     proc = subprocess.Popen(
@@ -58,17 +60,14 @@ def test_home_renders_quickly_and_light_pages_never_load_tensorflow(browser, tmp
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()
-        healthy = wait_healthy(url)
-        page.goto(url + "/?lang=en")
-        page.wait_for_selector("h1:has-text('CNN Lab')", timeout=30_000)
-        page.wait_for_selector("[data-test-script-state='notRunning']", timeout=30_000)
-        seconds = time.monotonic() - healthy
-        print(json.dumps({"home_render_after_health_s": round(seconds, 2)}))
-        assert seconds <= 3.0, f"Home took {seconds:.2f} s after the health check"
+        wait_healthy(url)
+        open_page(page, f"{url}/?lang=en")
+        assert page.locator("h1:has-text('CNN Lab')").first.is_visible()
         for slug in ("kernels", "pooling"):
             open_page(page, f"{url}/{slug}?lang=en")
-        if Path(f"/proc/{proc.pid}/maps").exists():
-            assert not _maps_tensorflow(proc.pid), "Home/Kernels/Pooling loaded TensorFlow"
+        maps = Path(f"/proc/{proc.pid}/maps")
+        assert maps.exists(), "this test reads /proc (Linux)"
+        assert not _maps_tensorflow(proc.pid), "Home/Kernels/Pooling loaded TensorFlow"
         context.close()
     finally:
         proc.terminate()

@@ -158,6 +158,30 @@ def test_same_stride_one_matches_ndimage_correlate(size, boundary):
     assert_allclose(ours, ref, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("size", [2, 3, 4])
+@pytest.mark.parametrize("shape", [(256, 256), (257, 256), (150, 150, 3)])
+def test_small_and_large_images_match_ndimage_on_both_paths(shape, size, boundary, padding):
+    """Up to 256×256 values the NumPy loop runs, above it SciPy: both give SciPy's map."""
+    x = RNG.normal(size=shape)
+    k = RNG.normal(size=(size, size))
+    origin = -1 if size % 2 == 0 else 0
+    ref = np.stack(
+        [
+            ndi.correlate(x[..., c] if x.ndim == 3 else x, k, mode=_SCIPY_MODE[boundary],
+                          origin=origin)
+            for c in range(x.shape[2] if x.ndim == 3 else 1)
+        ],
+        axis=-1,
+    )  # fmt: skip
+    ref = ref if x.ndim == 3 else ref[..., 0]
+    if padding == "valid":
+        top = (size - 1) // 2
+        ref = ref[top : top + shape[0] - size + 1, top : top + shape[1] - size + 1]
+    assert_allclose(correlate2d(x, k, padding=padding, boundary=boundary), ref, atol=1e-4)
+
+
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("size", [1, 3, 5, 7, 11])
 def test_convolve_matches_ndimage_convolve(size, boundary):

@@ -242,23 +242,28 @@ def test_data_root_lists_datasets_and_refuses_escapes(tmp_path, home, monkeypatc
         from_spec({"source": "folder", "path": "/etc"})
 
 
-def test_second_load_is_at_least_20_times_faster(tmp_path, home):
-    """The issue's bar, on photo-sized JPEGs (the benchmark records the full figure)."""
+def test_second_load_decodes_no_image(tmp_path, home, monkeypatch):
+    """The second load only lists the files and reads the .npz: no image is opened.
+
+    The speed-up this gives (the issue asks for 20×) is measured by
+    ``benchmarks/bench_data_cache.py``, which exits 1 under 20×.
+    """
     import sys
+
+    from PIL import Image
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     from bench_data_cache import make_folder
 
-    make_folder(tmp_path / "P", 240)
-    t0 = time.perf_counter()
+    make_folder(tmp_path / "P", 24)
     first, _ = load_folder(tmp_path / "P", image_size=150)
-    t_first = time.perf_counter() - t0
-    cached = []
-    for _ in range(3):
-        folder_mod._MEMO.clear()
-        t0 = time.perf_counter()
-        second, rep = load_folder(tmp_path / "P", image_size=150)
-        cached.append(time.perf_counter() - t0)
-        assert rep.from_cache
-    assert np.array_equal(first.x, second.x)
-    assert t_first / min(cached) >= 20, (t_first, cached)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an image was decoded on a cached load")
+
+    monkeypatch.setattr(folder_mod, "decode", refuse)
+    monkeypatch.setattr(Image, "open", refuse)
+    folder_mod._MEMO.clear()
+    second, rep = load_folder(tmp_path / "P", image_size=150)
+    assert rep.from_cache and rep.cache_file.endswith(".npz")
+    assert np.array_equal(first.x, second.x) and np.array_equal(first.y, second.y)

@@ -41,6 +41,23 @@ def test_every_sample_loads_offline_as_uint8(name):
         assert img.shape[2] == 3
     grey = sample(name, gray=True)
     assert grey.shape == img.shape[:2] and grey.dtype == np.uint8
+    # The same pixels as scikit-image's own loader (which goes through skimage.io).
+    import skimage.data
+
+    reference = np.asarray(getattr(skimage.data, name)())
+    assert_array_equal(img, reference[..., :3] if reference.ndim == 3 else reference)
+
+
+def test_samples_do_not_import_skimage_io():
+    """``skimage.io`` takes ~0.5 s to import; the first Home visit must not wait for it."""
+    import subprocess
+    import sys
+
+    code = "import sys; from cnnlab.images import sample; sample('camera'); " + (
+        "print('skimage.io' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 def test_required_samples_and_unknown_name():
