@@ -111,6 +111,10 @@ def test_server_keeps_keras_out_of_the_per_run_gc_and_its_session():
     clean()  # Streamlit's own would reset Keras' name counters (clear_session)
     assert keras.backend.get_uid("dense") == before + 1
     assert layer.name == "kept"
+    # Start from nothing frozen, as a fresh server would: whatever earlier tests froze or
+    # counted must not decide the outcome.
+    gc.unfreeze()
+    state._frozen_at = 0
     state._import_keras()  # what the Train and Inspect pages start in the background
     assert gc.get_freeze_count() > 10_000  # Keras' objects no longer scanned by each GC
     gc.unfreeze()
