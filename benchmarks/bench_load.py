@@ -38,26 +38,18 @@ import asyncio
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks import serve  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 IDLE = "[data-test-script-state='notRunning']"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -267,31 +259,18 @@ def main() -> int:
         return 0
     home = tempfile.mkdtemp(prefix="cnnlab-load-")
     run_log = Path(home) / "runs.log"
-    port = _free_port()
-    env = {**os.environ, "CNNLAB_HOME": home, "CNNLAB_RUN_LOG": str(run_log)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server, url = serve.start(env={"CNNLAB_HOME": home, "CNNLAB_RUN_LOG": str(run_log)})
     # The 30 browsers stand in for 30 students' own computers: here they share the
     # server's 2 cores, so they run at low priority and the server is served first.
     # SCHED_IDLE, inherited by Chromium's processes: as root, Chromium raises its own
     # threads' nice value (to -8), which would undo a plain nice.
     if args.browser_idle:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    url = f"http://127.0.0.1:{port}"
     report: dict = {"sessions": args.sessions, "trainers": args.trainers,
                     "think_s": args.think, "ramp_s": args.ramp,
                     "browser_idle": args.browser_idle, "cores": os.cpu_count()}  # fmt: skip
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+        serve.wait_healthy(url, timeout=60)
         report["server_rss_start_mb"] = round(_rss_mb(server.pid))
         errors = 0
         for wave in range(1, args.waves + 1):
@@ -334,8 +313,7 @@ def main() -> int:
                 )
         report["errors"] = errors
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        serve.stop(server)
     print(json.dumps(report, indent=2))
     kernels = report["wave_1"]["server_rerun"].get("kernels", {"p95_s": float("inf")})
     ok = (

@@ -11,14 +11,11 @@ Without /usr/bin/chromium the tests skip with the reason, unless CNNLAB_REQUIRE_
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -47,52 +44,18 @@ def _browser_or_skip() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 60.0) -> float:
-    """Poll ``/_stcore/health`` until it answers ok; return the time it answered."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.monotonic()
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not become healthy at {url} in {timeout} s")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A real `streamlit run dashboard/app.py` on a free loopback port."""
     _browser_or_skip()
-    port = _free_port()
     home = tmp_path_factory.mktemp("cnnlab_home")
-    env = {**os.environ, "CNNLAB_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, url = serve.start(env={"CNNLAB_HOME": str(home), "PYTHONUNBUFFERED": "1"}, log=log)
     try:
-        healthy_at = wait_healthy(url)
+        healthy_at = serve.wait_healthy(url)
         yield {"url": url, "healthy_at": healthy_at, "proc": proc, "log": home / "server.log"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        serve.stop(proc)
         log.close()
 
 

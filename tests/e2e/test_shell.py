@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, _free_port, open_page, shot, wait_healthy
+from benchmarks import serve
+from tests.e2e.conftest import open_page, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -48,19 +46,11 @@ def test_light_pages_never_load_tensorflow(browser, tmp_path):
     How fast Home appears is measured by ``benchmarks/bench_home.py`` against a bare
     Streamlit app, not here (a timed test fails on a busy machine).
     """
-    port = _free_port()
-    env = {**os.environ, "CNNLAB_HOME": str(tmp_path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, url = serve.start(env={"CNNLAB_HOME": str(tmp_path)})
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()
-        wait_healthy(url)
+        serve.wait_healthy(url)
         open_page(page, f"{url}/?lang=en")
         assert page.locator("h1:has-text('CNN Lab')").first.is_visible()
         for slug in ("kernels", "pooling"):
@@ -70,5 +60,4 @@ def test_light_pages_never_load_tensorflow(browser, tmp_path):
         assert not _maps_tensorflow(proc.pid), "Home/Kernels/Pooling loaded TensorFlow"
         context.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        serve.stop(proc)

@@ -1,0 +1,68 @@
+"""A real ``streamlit run`` on a free loopback port, for the benchmarks and the browser tests.
+
+>>> proc, url = start(ROOT / "dashboard" / "app.py", env={"CNNLAB_HOME": "/tmp/h"})
+>>> healthy_at = wait_healthy(url)  # time.monotonic() of the first "ok"
+>>> stop(proc)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(
+    script: Path = APP, *, env: dict[str, str] | None = None, log: IO | int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run script`` headless on a free port; return (process, base URL).
+
+    ``env`` is added to this process's environment; ``log`` takes stdout and stderr.
+    """
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ok; return the ``time.monotonic()`` of it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic()
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"streamlit did not become healthy at {url} in {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate the server, killing it if it has not exited within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
