@@ -51,11 +51,11 @@ _COLORS = {
 
 def _stages(rows: Sequence[LayerRow]) -> list[tuple[LayerRow, str]]:
     out = []
-    for i, r in enumerate(rows):
+    for r in rows:
         kind = _STAGE_KINDS.get(r.kind)
         if kind is None:
             continue
-        if i == len(rows) - 1:
+        if r.where == "output":  # not the last row of a design cut short by an error
             kind = "output"
         out.append((r, kind))
     return out

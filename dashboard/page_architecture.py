@@ -240,6 +240,7 @@ _DROPOUT = [
     [("spatial", st.checkbox, "spatial", "spatial_help")],
 ]
 _LAYOUT = {"conv": _CONV, "pool": _POOL, "dropout": _DROPOUT}
+_SWITCHES = [1.4, 1]  # pooling mode | padding: "máximo | promedio" needs the room
 
 
 def _fields(
@@ -288,8 +289,12 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
         if kind == "conv" and ui.projector():  # BatchNorm and Bias: a line of their own
             cells, checks = cells[:-1], cells[-1]
         widths = [1, 1, 1.3] if per_row == 3 else None  # room for "BatchNorm"
+        if kind == "pool":  # sliders, then the two switches ("máximo | promedio" is wide)
+            cells, checks = cells[:2], cells[2:]
         block = {"kind": kind, **_fields(key, values, cells, per_row, widths)}
-        if checks:  # the wider column for "BatchNorm", which the half column cut off
+        if checks and kind == "pool":  # side by side, or one per line on the projector
+            block |= _fields(key, values, checks, 1 if ui.projector() else 2, _SWITCHES)
+        elif checks:  # the wider column for "BatchNorm", which the half column cut off
             block |= _fields(key, values, [[f] for f in checks], 2, [1.5, 1])
         if kind == "pool" and block["strides"] == block["pool_size"]:
             block["strides"] = None  # Keras' default: windows tile the input
@@ -418,6 +423,14 @@ def _error_text(err: ConfigError) -> str:
         return t(f"{P}.err_{err.code}", **params)
     except (KeyError, IndexError, ValueError):
         return str(err)
+
+
+def _where(err: ConfigError, blocks: list[dict]) -> str:
+    """The box that shows ``err``, named as on the page ("block 9 · Pooling")."""
+    if isinstance(err.where, int):
+        kind = t(f"{P}.kind_{blocks[err.where]['kind']}")
+        return t(f"{P}.where_block", n=err.where + 1, kind=kind)
+    return t(f"{P}.where_input" if err.where in ("input", "augment") else f"{P}.where_head")
 
 
 def _human(n: float, unit: str = "") -> str:
@@ -634,8 +647,8 @@ if err is not None:
 with metrics_slot:
     if err is None:
         _metrics(rows)
-    else:
-        ui.error_box(t(f"{P}.invalid", msg=_error_text(err)))
+    else:  # the message itself is in red next to what to fix; here, where to look
+        ui.error_box(t(f"{P}.invalid", where=_where(err, blocks)))
     _flow(rows)
 with results:
     _results(rows, err)

@@ -70,10 +70,6 @@ def _formula_latex(n: int, k: int, s: int, padding: str, symbol: str) -> str:
     )
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
-
-
 def _hw(shape: tuple[int, ...]) -> str:
     return f"{shape[0]}×{shape[1]}"
 
@@ -228,7 +224,7 @@ with right:
     first = max_steps[0].shape
     st.metric(
         t("pooling.fewer_metric"),
-        t("pooling.fewer_value", pct=_pct(P.fewer_pixels(x.shape, first))),
+        t("pooling.fewer_value", pct=ui.percent(P.fewer_pixels(x.shape, first))),
         help=t("pooling.fewer_help"),
     )
     st.caption(
@@ -238,7 +234,7 @@ with right:
             after=f"{first[0] * first[1]:,}",
             shape0=_keras_shape(x.shape),
             shape1=_keras_shape(first),
-            pct=_pct(P.fewer_pixels(x.shape, first)),
+            pct=ui.percent(P.fewer_pixels(x.shape, first)),
         )
     )
 
@@ -247,7 +243,7 @@ rows = [
         t("pooling.col_step"): i,
         t("pooling.col_shape"): _keras_shape(arr.shape),
         t("pooling.col_pixels"): int(arr.shape[0] * arr.shape[1]),
-        t("pooling.col_fewer"): _pct(P.fewer_pixels(x.shape, arr.shape)),
+        t("pooling.col_fewer"): ui.percent(P.fewer_pixels(x.shape, arr.shape)),
     }
     for i, arr in enumerate([x, *max_steps])
 ]
@@ -379,7 +375,7 @@ else:
     table = [
         {
             t("pooling.col_repr"): names[key],
-            **{f"d = {d}": _pct(res.change[key][d]) for d in res.shifts[1:]},
+            **{f"d = {d}": ui.percent(res.change[key][d]) for d in res.shifts[1:]},
         }
         for key in ("map", "subsample", "max", "avg")
     ]
@@ -388,9 +384,9 @@ else:
     st.markdown(
         t(
             "pooling.shift_summary",
-            map=_pct(res.change["map"][1]),
-            max=_pct(res.change["max"][1]),
-            avg=_pct(res.change["avg"][1]),
+            map=ui.percent(res.change["map"][1]),
+            max=ui.percent(res.change["max"][1]),
+            avg=ui.percent(res.change["avg"][1]),
             ratio=f"{ratio:.1f}",
             k=done,
         )

@@ -157,13 +157,34 @@ def normal_css() -> str:
     """CSS for the normal screen: a centred column wide enough for two images side by side."""
     return (
         "<style>[data-testid='stMainBlockContainer'], .block-container "
-        "{ max-width: 1120px; padding-top: 2.5rem; }</style>"
+        "{ max-width: 1120px; padding-top: 2.5rem; }" + _WRAP_LINKS + "</style>"
     )
+
+
+# Page links in the page (Home's path) wrap instead of being cut at the right edge.
+_WRAP_LINKS = (
+    "[data-testid='stMain'] [data-testid='stPageLink-NavLink'] :is(span, div, p, strong)"
+    " { white-space: normal; overflow: visible; }"
+)
+
+
+def percent(x: float) -> str:
+    """A share as a percentage: 0.75 → "75 %". One that rounds to 0 or 100 but is
+    neither gets a decimal (0.996 → "99.6 %", 0.9999 → "> 99.9 %"), so "100 % fewer"
+    never shows when pixels remain."""
+    pct = 100 * x
+    whole = f"{pct:.0f}"
+    if whole in ("0", "100") and 0 < x < 1:
+        if 0.05 <= pct <= 99.95:
+            return f"{pct:.1f} %"
+        return "< 0.1 %" if pct < 1 else "> 99.9 %"
+    return f"{whole} %"
 
 
 def projector_css() -> str:
     """CSS for projector mode: larger base type and thicker focus outlines."""
-    return """
+    return (
+        """
 <style>
 [data-testid="stMainBlockContainer"], .block-container {
   max-width: 100%; padding: 1.5rem 2rem 2rem 2rem; }
@@ -172,12 +193,18 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stCaptionContainer"] { font-size: 1.0rem; }
 h1 { font-size: 2.6rem !important; }
 [data-testid="stSidebar"] { font-size: 19px; }
+/* The sidebar keeps near-normal sizes, so that the page links, the language and the
+   projector switch all fit in 720 px (the class reads the page, not the sidebar). */
+[data-testid="stSidebarNavLink"] { height: 1.75rem; line-height: 1.75rem; }
+[data-testid="stSidebarUserContent"] :is(p, button, label) { font-size: 17px; }
 [data-testid="stMetricValue"],
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 2.6rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
-</style>
 """
+        + _WRAP_LINKS
+        + "\n</style>\n"
+    )
 
 
 def _freeze(value: Any) -> Any:

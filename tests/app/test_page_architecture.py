@@ -149,7 +149,15 @@ def test_invalid_design_shows_its_message_and_keeps_the_last_valid_one(lang):
     at.number_input(key="architecture_e_h").set_value(8).run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
-    assert any("max_pool_4" in e and "1" in e for e in errors), errors
+    # The message once, in the failing block's box; at the top, which box to look at.
+    assert [e for e in errors if "max_pool_4" in e and "1" in e] == errors[1:], errors
+    blocks = PRESETS["seed_pets"].blocks
+    pools = [i for i, b in enumerate(blocks) if type(b).__name__ == "PoolBlock"]
+    kind = catalog(lang)["architecture.kind_pool"]
+    where = catalog(lang)["architecture.where_block"].format(n=pools[3] + 1, kind=kind)
+    assert errors[0] == catalog(lang)["architecture.invalid"].format(where=where)
+    captions = [m.value for m in at.markdown if m.value.startswith(f"**{pools[3] + 1} · ")]
+    assert captions and kind in captions[0]
     assert at.session_state["model_cfg"] == PRESETS["seed_pets"].to_dict()  # unchanged
     # Partial table: the layers before the failure are still shown.
     assert _column(at, "layer", lang)[-1] == "conv2d_4"

@@ -118,3 +118,24 @@ def test_server_keeps_keras_out_of_the_per_run_gc_and_its_session():
     state._import_keras()  # what the Train and Inspect pages start in the background
     assert gc.get_freeze_count() > 10_000  # Keras' objects no longer scanned by each GC
     gc.unfreeze()
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.0, "0 %"), (0.75, "75 %"), (0.004, "0.4 %"), (0.996, "99.6 %"), (0.0001, "< 0.1 %"),
+     (0.9999, "> 99.9 %"), (1.0, "100 %")],
+)  # fmt: skip
+def test_percent_never_rounds_a_remainder_away(share, text):
+    from dashboard.ui import percent
+
+    assert percent(share) == text
+
+
+def test_pooling_table_says_how_many_pixels_remain_not_100_percent():
+    """Five 2×2 steps leave a few pixels: the table says 99.x %, never 100 %."""
+    at = open_app("page_pooling.py")
+    at.slider(key="pooling_steps").set_value(5).run()
+    assert not at.exception
+    table = at.dataframe[0].value  # the steps table, first on the page
+    fewer = [str(v) for v in table[catalog("en")["pooling.col_fewer"]]]
+    assert len(fewer) == 6 and fewer[-1].startswith(("99.", "> 99.9")), fewer

@@ -438,6 +438,23 @@ def test_figures_are_valid_plotly_and_show_every_stage(name):
     assert sum(groups.values()) == model_stats(rows).params
 
 
+def test_a_design_cut_short_draws_no_output_stage():
+    """The flow of an invalid design ends at its last valid layer, not at an "output"."""
+    from cnnlab import viz_model
+    from cnnlab.model import PoolBlock, walk
+
+    cut = replace(
+        PRESETS["seed_shapes"], blocks=(*PRESETS["seed_shapes"].blocks,) + (PoolBlock(),) * 4
+    )
+    _, rows, err = walk(cut)
+    assert err is not None and rows[-1].kind == "MaxPooling2D"
+    labels = {"pool": "POOL", "output": "OUT"}
+    cut_texts = [a.text for a in viz_model.tensor_figure(rows, labels=labels).layout.annotations]
+    assert "OUT" not in cut_texts and "POOL" in cut_texts
+    full = viz_model.tensor_figure(layer_table(PRESETS["seed_shapes"]), labels=labels)
+    assert "OUT" in [a.text for a in full.layout.annotations]
+
+
 def test_layer_table_does_not_import_keras():
     code = (
         "import sys; from cnnlab.model import PRESETS, layer_table, keras_code; "
