@@ -446,7 +446,7 @@ def _table(rows) -> pd.DataFrame:
     if not ui.projector():
         cols[t(f"{P}.col_type")] = [r.kind for r in rows]
     cols[t(f"{P}.col_shape")] = ["(" + ", ".join(map(str, r.output_shape)) + ")" for r in rows]
-    cols[t(f"{P}.col_params")] = [f"{r.params:,}" for r in rows]
+    cols[t(f"{P}.col_params")] = [ui.count(r.params) for r in rows]
     if not ui.projector():
         cols[t(f"{P}.col_flops")] = [_human(r.flops) if r.flops else "0" for r in rows]
     return pd.DataFrame(cols)
@@ -459,10 +459,10 @@ def _stage_labels() -> dict[str, str]:
 def _metrics(rows) -> None:
     s = model_stats(rows)
     cols = st.columns(3) + st.columns(3)[:2] if ui.projector() else st.columns(5)
-    cols[0].metric(t(f"{P}.total"), f"{s.params:,}", help=t(f"{P}.total_help"))
-    cols[1].metric(t(f"{P}.trainable"), f"{s.trainable:,}")
+    cols[0].metric(t(f"{P}.total"), ui.count(s.params), help=t(f"{P}.total_help"))
+    cols[1].metric(t(f"{P}.trainable"), ui.count(s.trainable))
     cols[2].metric(
-        t(f"{P}.non_trainable"), f"{s.non_trainable:,}", help=t(f"{P}.non_trainable_help")
+        t(f"{P}.non_trainable"), ui.count(s.non_trainable), help=t(f"{P}.non_trainable_help")
     )
     cols[3].metric(t(f"{P}.flops"), _human(s.flops), help=t(f"{P}.flops_help"))
     cols[4].metric(t(f"{P}.memory"), _human(s.activation_bytes, "B"), help=t(f"{P}.memory_help"))
@@ -552,7 +552,7 @@ def _compare(cfg: ModelConfig, rows) -> None:
             st.markdown(
                 t(
                     f"{P}.compare_line",
-                    params=f"{s.params:,}",
+                    params=ui.count(s.params),
                     flops=_human(s.flops),
                     memory=_human(s.activation_bytes, "B"),
                 )

@@ -296,19 +296,17 @@ def _load(spec: dict) -> tuple[D.Dataset, D.FolderReport | None] | None:
 
 def _names(ds: D.Dataset) -> list[str]:
     """Class names as shown: the shapes in the page's language, others as they are."""
-    if ds.spec and ds.spec.get("source") == "shapes":
-        return [t(f"data.shape_{c}") for c in ds.class_names]
-    return list(ds.class_names)
+    return ui.class_names(ds.class_names)
 
 
 def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
     h, w, c = ds.image_shape
     values = [
-        (t("data.m_images"), f"{len(ds):,}"),
+        (t("data.m_images"), ui.count(len(ds))),
         (t("data.m_classes"), ds.num_classes),
         (t("data.m_shape"), f"{h}×{w}×{c}"),
         (t("data.m_memory"), f"{ds.nbytes / 2**20:.1f} MB"),
-        (t("data.m_split"), " / ".join(f"{sum(v):,}" for v in parts.values())),
+        (t("data.m_split"), " / ".join(ui.count(sum(v)) for v in parts.values())),
     ]
     rows = [values[:3], values[3:]] if ui.projector() else [values]  # room for big type
     for row in rows:

@@ -547,7 +547,7 @@ def _run_seeds(records: list, run_id: str, n: int) -> None:
 def _apply(cfg: compare.ImportedConfig) -> list[str]:
     """Hand an imported configuration to Architecture, Data and Train; say what changed."""
     st.session_state["model_cfg"] = cfg.model.to_dict()
-    applied = [t(f"{P}.imp_model", name=cfg.model.name, params=f"{cfg.params:,}")]
+    applied = [t(f"{P}.imp_model", name=cfg.model.name, params=ui.count(cfg.params))]
     if cfg.train is not None:
         tr = cfg.train
         keep = st.session_state.setdefault("_keep", {})  # what ui.widget re-reads on Train

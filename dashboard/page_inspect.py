@@ -181,7 +181,7 @@ def _choose_model():
         return None
     k = int(model.output_shape[-1])
     k = 2 if k == 1 else k
-    names = list(run.data.get("class_names", [])) if run else []
+    names = ui.class_names(run.data.get("class_names", [])) if run else []
     if len(names) != k:
         names = [t("inspect.class_n", i=i) for i in range(k)]
     val = None
@@ -192,7 +192,7 @@ def _choose_model():
             st.caption(t("inspect.no_val", reason=str(exc)[:200]))
     mkey = f"{path}:{Path(path).stat().st_mtime}"
     st.caption(
-        t("inspect.model_info", name=model.name, params=f"{model.count_params():,}",
+        t("inspect.model_info", name=model.name, params=ui.count(model.count_params()),
           shape=str(tuple(shape[1:])), classes=", ".join(names))
     )  # fmt: skip
     return model, mkey, names, val, (run.id if run else None)

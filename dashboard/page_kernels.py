@@ -191,14 +191,16 @@ def _kernel_from_url() -> np.ndarray | None:
     return np.array(values, np.float32).reshape(size, size)
 
 
+def _is_preset(kernel: np.ndarray, name: str) -> bool:
+    """Whether ``kernel`` is the preset ``name`` (at its size, for a resizable one)."""
+    size = kernel.shape[0] if name in K.RESIZABLE else 3
+    if name not in K.PRESETS or kernel.shape != (size, size):
+        return False
+    return bool(np.allclose(K.preset(name, size), kernel, atol=1e-6))
+
+
 def _matches_preset(kernel: np.ndarray) -> str:
-    for name in K.PRESETS:
-        sizes = [kernel.shape[0]] if name in K.RESIZABLE else [3]
-        for size in sizes:
-            ref = K.preset(name, size) if size == kernel.shape[0] else None
-            if ref is not None and np.allclose(ref, kernel, atol=1e-6):
-                return name
-    return CUSTOM
+    return next((name for name in K.PRESETS if _is_preset(kernel, name)), CUSTOM)
 
 
 def _first_run_kernel() -> None:
@@ -260,18 +262,7 @@ if _grid_key() not in ss and ss.get("kernels_kernel") != ss.get("kernels_base"):
 st.subheader(t("kernels.kernel_title"))
 col_edit, col_view = st.columns([3, 2], gap="large")
 with col_edit:
-    c1, c2 = st.columns([3, 2])
-    with c1:
-        preset_name = ui.widget(
-            st.selectbox,
-            t("kernels.preset"),
-            PRESET_OPTIONS,
-            key="kernels_preset",
-            default=_matches_preset(np.array(ss["kernels_base"], np.float32)),
-            valid=lambda v: v in PRESET_OPTIONS,
-            format_func=_labels("preset_", PRESET_OPTIONS),
-            on_change=_on_preset,
-        )
+    c1, c2 = st.columns([3, 2])  # c1: the preset box, filled once the grid is read
     with c2:
         size = ui.widget(
             st.number_input,
@@ -322,6 +313,21 @@ if bad_cell is None:
 else:
     kernel = np.array(ss.get("kernels_kernel", ss["kernels_base"]), np.float32)
 keep["kernels_kernel"] = kernel.tolist()
+# A typed cell that leaves the chosen preset makes the kernel the user's own: say so.
+chosen = ss.get("kernels_preset", keep.get("kernels_preset", CUSTOM))
+if chosen != CUSTOM and not _is_preset(kernel, chosen):
+    ss["kernels_preset"] = CUSTOM
+with c1:
+    ui.widget(
+        st.selectbox,
+        t("kernels.preset"),
+        PRESET_OPTIONS,
+        key="kernels_preset",
+        default=_matches_preset(np.array(ss["kernels_base"], np.float32)),
+        valid=lambda v: v in PRESET_OPTIONS,
+        format_func=_labels("preset_", PRESET_OPTIONS),
+        on_change=_on_preset,
+    )
 st.query_params["k"] = ",".join(K.format_cell(v) for v in kernel.ravel())
 
 used = kernel

@@ -230,8 +230,8 @@ with right:
     st.caption(
         t(
             "pooling.fewer_detail",
-            before=f"{h * w:,}",
-            after=f"{first[0] * first[1]:,}",
+            before=ui.count(h * w),
+            after=ui.count(first[0] * first[1]),
             shape0=_keras_shape(x.shape),
             shape1=_keras_shape(first),
             pct=ui.percent(P.fewer_pixels(x.shape, first)),
@@ -429,9 +429,9 @@ kk = kern.shape[0] * kern.shape[1]
 st.markdown(
     t(
         "pooling.stride_cost",
-        full=f"{full.size * kk:,}",
-        pooled=f"{pool_max[0].size * size * size:,}",
-        strided=f"{strided.size * kk:,}",
+        full=ui.count(full.size * kk),
+        pooled=ui.count(pool_max[0].size * size * size),
+        strided=ui.count(strided.size * kk),
         s=stride,
     )
 )
@@ -471,7 +471,7 @@ seed_params = P.head_params((9, 9, 64), 128)
 st.markdown(
     t(
         "pooling.head_params",
-        flatten=f"{seed_params['flatten']:,}",
-        gap=f"{seed_params['global']:,}",
+        flatten=ui.count(seed_params["flatten"]),
+        gap=ui.count(seed_params["global"]),
     )
 )

@@ -52,21 +52,29 @@ def _what_trains() -> tuple:
     with left, st.container(border=True):
         st.markdown(f"**{t('train.model')}:** `{cfg.name}`")
         if params is not None:
-            st.markdown(t("train.model_params", params=f"{params:,}", shape=str(tuple(shape))))
+            st.markdown(t("train.model_params", params=ui.count(params), shape=str(tuple(shape))))
         st.page_link("page_architecture.py", label=t("train.change_model"), icon=":material/edit:")
     with right, st.container(border=True):
-        st.markdown(f"**{t('train.data')}:** {spec['source']}")
+        st.markdown(f"**{t('train.data')}:** {t('data.src_' + spec['source'])}")
         st.caption(_spec_text(spec))
         st.page_link("page_data.py", label=t("train.change_data"), icon=":material/edit:")
     c1, c2 = st.columns(2)
-    if c1.button(t("train.preset_shapes"), key="train_preset_shapes", width="stretch"):
-        st.session_state["model_cfg"] = PRESETS["seed_shapes"].to_dict()
-        st.session_state["dataset_spec"] = dict(state.DEFAULT_SPEC)
-        st.rerun()
-    if c2.button(t("train.preset_pets"), key="train_preset_pets", width="stretch"):
-        st.session_state["model_cfg"] = PRESETS["seed_pets"].to_dict()
-        st.rerun()
+    for col, name in ((c1, "shapes"), (c2, "pets")):
+        if col.button(
+            t(f"train.preset_{name}"), key=f"train_preset_{name}", width="stretch",
+            icon=":material/download:", help=t(f"train.preset_{name}_help"),
+        ):  # fmt: skip
+            st.session_state["model_cfg"] = PRESETS[f"seed_{name}"].to_dict()
+            if name == "shapes":
+                st.session_state["dataset_spec"] = dict(state.DEFAULT_SPEC)
+            st.session_state[_LOADED] = name
+            st.rerun()
+    if loaded := st.session_state.pop(_LOADED, None):  # once, after the click
+        st.success(t(f"train.preset_loaded_{loaded}"), icon=":material/check_circle:")
     return cfg, spec, error
+
+
+_LOADED = "_train_preset_loaded"  # which preset button was just pressed
 
 
 def _n_classes(spec: dict) -> int:
@@ -81,8 +89,21 @@ def _n_classes(spec: dict) -> int:
 
 
 def _spec_text(spec: dict) -> str:
-    shown = {k: v for k, v in spec.items() if k not in ("source", "split")}
-    return ", ".join(f"{k}={v}" for k, v in shown.items())
+    """One line on the dataset, in the page's language ("2,000 images 32×32×1 · …")."""
+    source = spec["source"]
+    if source == "shapes":
+        return t(
+            "train.spec_shapes", n=ui.count(spec["n"]), side=spec["size"], c=spec["channels"],
+            classes=", ".join(ui.class_names(spec["classes"])), noise=spec["noise"],
+            clutter=spec["clutter"], seed=spec["seed"],
+        )  # fmt: skip
+    if source == "keras":
+        return t("train.spec_keras", name=spec["name"], n=ui.count(spec["n"]), seed=spec["seed"])
+    if source in ("folder", "upload"):
+        h, w = spec["image_size"]
+        where = spec["path"] if source == "folder" else spec["id"]
+        return t("train.spec_folder", where=where, h=h, w=w, c=spec["channels"])
+    return t(f"train.spec_{source}")
 
 
 def _settings() -> tuple[TrainConfig, bool]:
@@ -175,12 +196,12 @@ def _live(job) -> None:
     if latest is not None:
         frac = min(1.0, latest["step"] / max(1, latest["steps"]))
         left = latest["seconds_left"]
-        left_txt = "–" if not math.isfinite(left) else f"{left:,.0f}"
+        left_txt = "–" if not math.isfinite(left) else ui.count(left, 0)
         st.progress(
             frac,
             text=t(
                 "train.progress", epoch=int(latest["epoch"]) + 1, epochs=job.train_cfg.epochs,
-                ips=f"{latest['images_per_second']:,.0f}", left=left_txt,
+                ips=ui.count(latest['images_per_second'], 0), left=left_txt,
             ),
         )  # fmt: skip
     elif job.status == "running":
@@ -228,14 +249,14 @@ def _results(job) -> None:
     m = st.columns(4)
     m[0].metric(t("train.curve_accuracy"), f"{hist['accuracy'][-1]:.3f}" if hist else "–")
     m[1].metric(t("train.val_accuracy"), f"{hist['val_accuracy'][-1]:.3f}" if hist else "–")
-    m[2].metric(t("train.time"), f"{res.seconds:,.1f} s")
-    m[3].metric(t("train.speed"), f"{res.images_per_second:,.0f}")
+    m[2].metric(t("train.time"), ui.count(res.seconds, 1) + " s")
+    m[3].metric(t("train.speed"), ui.count(res.images_per_second, 0))
     st.caption(t("train.finished_on", status=t(f"train.status_{res.status}"), device=res.device))
     if res.model is None:  # a diverged run saves no model
         return
     probs = _predictions(job.id, res.model, val.x)
     pred = probs.argmax(axis=1)
-    names = val.class_names
+    names = ui.class_names(val.class_names)
     cm = confusion_matrix(val.y, pred, len(names))
     s = ui.style()
     left, right = st.columns([1, 1])
@@ -299,7 +320,7 @@ def _upload_model() -> None:
             ui.error_box(t("train.upload_bad", reason=str(exc)))
             return
         st.success(
-            t("train.upload_ok", name=model.name, params=f"{model.count_params():,}",
+            t("train.upload_ok", name=model.name, params=ui.count(model.count_params()),
               shape=str(tuple(model.input_shape[1:]))),
         )  # fmt: skip
         st.session_state["inspect_model_path"] = str(path)

@@ -6,7 +6,7 @@ in session state and the URL (``?lang=es&projector=1``), so a teacher can share 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +151,25 @@ def error_box(message: str) -> None:
 def lang_code() -> str:
     """The current language code ("en" or "es")."""
     return lang()
+
+
+def count(x: float, digits: int = 0) -> str:
+    """A number with its thousands grouped as the language writes them: "830,849" in
+    English, "830 849" in Spanish (a no-break space, so a comma is never a thousands
+    mark there). Decimals keep the point in both, as Keras and the plots print them."""
+    text = f"{x:,.{digits}f}"
+    return text.replace(",", "\u00a0") if lang() == "es" else text
+
+
+def class_names(names: Sequence[object]) -> list[str]:
+    """Class names as shown: the synthetic shapes in the page's language ("círculo"),
+    any other dataset's names (folder names, Keras labels) as they are."""
+    from cnnlab.data import SHAPE_CLASSES
+
+    out = [str(n) for n in names]
+    if out and all(n in SHAPE_CLASSES for n in out):
+        return [t(f"data.shape_{n}") for n in out]
+    return out
 
 
 def normal_css() -> str:

@@ -65,9 +65,9 @@ def test_default_is_the_tutorials_shapes_and_train_gets_them(lang):
     assert at.title[0].value == cat["data.title"]
     assert at.radio(key="data_source").value == "shapes"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[cat["data.m_images"]] == "2,000"
+    assert metrics[cat["data.m_images"]] == {"en": "2,000", "es": "2\u00a0000"}[lang]
     assert metrics[cat["data.m_shape"]] == "32×32×1"
-    assert metrics[cat["data.m_split"]] == "1,600 / 400"
+    assert metrics[cat["data.m_split"]] == {"en": "1,600 / 400", "es": "1\u00a0600 / 400"}[lang]
     spec = at.session_state["dataset_spec"]
     assert spec["source"] == "shapes" and spec["n"] == 2000 and spec["split"]["val_fraction"] == 0.2
     assert json.loads(json.dumps(spec)) == spec

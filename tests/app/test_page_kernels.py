@@ -299,3 +299,18 @@ def test_kernel_and_settings_survive_a_page_switch():
     assert at.data_editor[0].value.iloc[0, 0] == "2"
     assert at.selectbox(key="kernels_padding").value == "valid"
     assert _map(at).shape == (3, 3)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_typing_into_a_preset_makes_the_box_say_custom(lang):
+    at = _kernels(lang)
+    at.selectbox(key="kernels_preset").set_value("sobel_x").run()
+    assert at.selectbox(key="kernels_preset").value == "sobel_x"
+    _edit(at, {0: {"1": "5"}})
+    assert not at.exception
+    assert at.selectbox(key="kernels_preset").value == "custom"
+    assert at.session_state["kernels_kernel"][0][0] == 5
+    # Choosing the preset again gives it back, and the box says so.
+    at.selectbox(key="kernels_preset").set_value("sobel_x").run()
+    assert at.selectbox(key="kernels_preset").value == "sobel_x"
+    assert_array_equal(np.array(at.session_state["kernels_kernel"]), K.PRESETS["sobel_x"])

@@ -50,6 +50,26 @@ def test_train_survives_a_page_switch_and_shows_results():
     assert any(b.label.startswith("Download") for b in at.get("download_button"))
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_data_card_and_demo_button_speak_the_page_language(lang):
+    from dashboard.i18n import catalog
+
+    cat = catalog(lang)
+    at = open_app("page_train.py", lang=lang)
+    at.session_state["model_cfg"] = PRESETS["seed_pets"].to_dict()
+    at.run()
+    at.button(key="train_preset_shapes").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["model_cfg"] == PRESETS["seed_shapes"].to_dict()
+    assert [s.value for s in at.success] == [cat["train.preset_loaded_shapes"]]
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert cat["data.src_shapes"] in text
+    assert f"{cat['data.shape_circle']}, {cat['data.shape_square']}" in text
+    assert "classes=" not in text and "n=2000" not in text
+    at.run()  # the notice was for that click only
+    assert not at.success
+
+
 def test_impossible_design_shows_a_message_and_disables_train():
     at = open_app("page_train.py")
     pets = PRESETS["seed_pets"]

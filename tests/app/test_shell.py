@@ -139,3 +139,24 @@ def test_pooling_table_says_how_many_pixels_remain_not_100_percent():
     table = at.dataframe[0].value  # the steps table, first on the page
     fewer = [str(v) for v in table[catalog("en")["pooling.col_fewer"]]]
     assert len(fewer) == 6 and fewer[-1].startswith(("99.", "> 99.9")), fewer
+
+
+def test_counts_are_grouped_as_each_language_writes_them(monkeypatch):
+    from dashboard import ui
+
+    monkeypatch.setattr(ui, "lang", lambda: "en")
+    assert (ui.count(830_849), ui.count(1234.56, 1), ui.count(12)) == ("830,849", "1,234.6", "12")
+    monkeypatch.setattr(ui, "lang", lambda: "es")
+    assert (ui.count(830_849), ui.count(1234.56, 1)) == ("830\u00a0849", "1\u00a0234.6")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_shapes_class_names_are_shown_in_the_page_language(monkeypatch, lang):
+    from dashboard import ui
+
+    monkeypatch.setattr(ui, "t", lambda key, **kw: catalog(lang)[key])
+    assert ui.class_names(["circle", "square"]) == [
+        catalog(lang)["data.shape_circle"],
+        catalog(lang)["data.shape_square"],
+    ]
+    assert ui.class_names(["Cat", "Dog"]) == ["Cat", "Dog"]  # a folder's own names
