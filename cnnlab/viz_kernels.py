@@ -173,7 +173,7 @@ def grid_html(
     pad_mask : (h, w) bool, True for padding cells, drawn grey.
     text : optional (h, w) labels (HTML allowed) replacing the numbers.
     vrange : colour range; default ±max|x| when signed, else min..max.
-    max_width : px; cells shrink so the table fits.
+    max_width : px; cells shrink so the table, borders included, fits (down to 22 px cells).
     max_cell : px, the largest cell side (default from the font size).
 
     >>> "<table" in grid_html(np.eye(2))
@@ -196,9 +196,11 @@ def grid_html(
     hi = hi if hi > lo else lo + 1.0
     lut = _lut(style.signed_cmap) if signed else _BLUES
     biggest = max_cell or int(2.6 * style.cell_font + 8)
-    cell = int(max(22, min(biggest, max_width // max(w, 1))))
-    font = int(max(10, min(style.cell_font, cell * 0.42)))
     edge = max(3, int(style.line_width * 1.5))
+    # The 2-px white borders between cells and the window's outline take room too.
+    room = max_width - 2 * (w + 1) - (2 * edge if window is not None else 0)
+    cell = int(max(22, min(biggest, room // max(w, 1))))
+    font = int(max(10, min(style.cell_font, cell * 0.42)))
     rows = []
     for i in range(h):
         tds = []

@@ -309,8 +309,9 @@ def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
         (t("data.m_split"), " / ".join(ui.count(sum(v)) for v in parts.values())),
     ]
     rows = [values[:3], values[3:]] if ui.projector() else [values]  # room for big type
-    for row in rows:
-        for col, (label, value) in zip(st.columns(len(row)), row, strict=True):
+    for row in rows:  # the split ("1,600 / 400") gets the widest column
+        widths = [1.6 if label == t("data.m_split") else 1 for label, _ in row]
+        for col, (label, value) in zip(st.columns(widths), row, strict=True):
             col.metric(label, value)
     shown = _names(ds)
     names = ", ".join(shown[:10]) + (" …" if ds.num_classes > 10 else "")

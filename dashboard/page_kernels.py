@@ -699,7 +699,7 @@ def _step_view() -> None:
     flat[:i] = step_map.reshape(-1)[:i]
     total = float((window.astype(np.float64) * step_kernel).sum())
 
-    step_width = 380 if ui.projector() else 330
+    step_width = 400 if ui.projector() else 230  # the narrower columns (map, products)
     if ui.projector():  # big type: input and map side by side, the products below
         g1, g3 = st.columns(2, gap="medium")
         g2 = st.container()
@@ -710,7 +710,8 @@ def _step_view() -> None:
         st.html(
             V.grid_html(
                 padded.array, style=fig_style, signed=False, window=(r * s, c * s, kh_, kw_),
-                inner=(top, lft, *step_input.shape), pad_mask=pad_mask, max_width=step_width,
+                inner=(top, lft, *step_input.shape), pad_mask=pad_mask,
+                max_width=400 if ui.projector() else 290,
             )
         )  # fmt: skip
     with g3:
@@ -826,7 +827,7 @@ else:
                     if small:
                         st.markdown(f"**{label}**")
                         st.html(V.grid_html(maps[f], style=fig_style, signed=True,
-                                            max_width=220))  # fmt: skip
+                                            max_width=260 if ui.projector() else 180))  # fmt: skip
                     else:
                         st.image(pictures[f], width="stretch")
                         st.caption(f"**{label}** · {ranges[f][0]} … {ranges[f][1]}")

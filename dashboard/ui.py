@@ -180,10 +180,12 @@ def normal_css() -> str:
     )
 
 
-# Page links in the page (Home's path) wrap instead of being cut at the right edge.
+# Page links in the page (Home's path) and metric values ("1 600 / 400") wrap instead
+# of being cut at the right edge with an ellipsis.
 _WRAP_LINKS = (
-    "[data-testid='stMain'] [data-testid='stPageLink-NavLink'] :is(span, div, p, strong)"
-    " { white-space: normal; overflow: visible; }"
+    "[data-testid='stMain'] [data-testid='stPageLink-NavLink'] :is(span, div, p, strong),"
+    " [data-testid='stMetricValue'], [data-testid='stMetricValue'] *"
+    " { white-space: normal; overflow: visible; text-overflow: clip; }"
 )
 
 
