@@ -2,7 +2,7 @@
 
 Catalogs are JSON files in ``assets/i18n/<lang>/<section>.json``; a key ``title`` in
 ``kernels.json`` is looked up as ``"kernels.title"``. Both languages hold the same keys
-(a test checks it).
+(a test checks it). A key may have a singular form ``<key>_one``, used when ``n=1``.
 """
 
 from __future__ import annotations
@@ -52,5 +52,7 @@ def t(key: str, **fmt: object) -> str:
 
 
 def _text(code: str, key: str, fmt: dict[str, object]) -> str:
+    if fmt.get("n") == 1 and f"{key}_one" in catalog(code):  # "1 run", not "1 runs"
+        key = f"{key}_one"
     text = catalog(code).get(key) or catalog("en").get(key) or key
     return text.format(**fmt) if fmt else text

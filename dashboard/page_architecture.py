@@ -436,7 +436,7 @@ def _where(err: ConfigError, blocks: list[dict]) -> str:
 def _human(n: float, unit: str = "") -> str:
     for div, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
         if n >= div:
-            return f"{n / div:.1f}{suffix}{unit}"
+            return f"{n / div:.3g}{suffix}{unit}"  # 3 figures: 40.3 M, 208 M, 720 k
     return f"{n:.0f} {unit}".rstrip()
 
 
@@ -450,6 +450,12 @@ def _table(rows) -> pd.DataFrame:
     if not ui.projector():
         cols[t(f"{P}.col_flops")] = [_human(r.flops) if r.flops else "0" for r in rows]
     return pd.DataFrame(cols)
+
+
+def _TABLE_WIDTHS() -> dict[str, st.column_config.Column]:  # noqa: N802 (a fixed table)
+    """Pixel widths so all five columns fit the ~430 px column at 1280×720, no scrolling."""
+    widths = {"layer": 100, "type": 126, "shape": 92, "params": 58, "flops": 54}
+    return {t(f"{P}.col_{k}"): st.column_config.Column(width=w) for k, w in widths.items()}
 
 
 def _stage_labels() -> dict[str, str]:
@@ -493,6 +499,7 @@ def _results(rows, err: ConfigError | None) -> None:
         width="stretch",
         row_height=(row := 44 if ui.projector() else 35),
         height=row * (len(rows) + 1) + 3,
+        column_config=None if ui.projector() else _TABLE_WIDTHS(),
         key=f"{P}_table",
     )
     st.markdown(f"**{t(f'{P}.bars_title')}**")

@@ -130,7 +130,7 @@ def _train_demo() -> None:
 def _run_label(run, store) -> str:
     hist = store.history(run.id)
     acc = (hist.get("val_accuracy") or [None])[-1]
-    acc_txt = f" · {t('inspect.val_acc')} {acc:.2f}" if isinstance(acc, float) else ""
+    acc_txt = f" · {t('inspect.val_acc')} {acc:.3f}" if isinstance(acc, float) else ""
     name = run.name or run.model_cfg.get("name", "cnn")
     return f"{name} · {run.id}{acc_txt}"
 

@@ -262,7 +262,7 @@ if _grid_key() not in ss and ss.get("kernels_kernel") != ss.get("kernels_base"):
 st.subheader(t("kernels.kernel_title"))
 col_edit, col_view = st.columns([3, 2], gap="large")
 with col_edit:
-    c1, c2 = st.columns([3, 2])  # c1: the preset box, filled once the grid is read
+    c1, c2 = st.columns([7, 3])  # c1: the preset box, filled once the grid is read
     with c2:
         size = ui.widget(
             st.number_input,
@@ -586,8 +586,10 @@ ss["carry_map"] = {
 def _formula(n: int, k: int, symbol: str) -> str:
     before, after = padding_amounts(n, k, int(stride), padding)
     out = output_size(n, k, int(stride), padding)
+    pb = rf"p_{{\text{{{t('kernels.sub_before')}}}}}"
+    pa = rf"p_{{\text{{{t('kernels.sub_after')}}}}}"
     return (
-        rf"{symbol}_{{out}} = \left\lfloor \frac{{{symbol} + p_{{before}} + p_{{after}} - k}}"
+        rf"{symbol}_{{out}} = \left\lfloor \frac{{{symbol} + {pb} + {pa} - k}}"
         rf"{{s}} \right\rfloor + 1 = \left\lfloor \frac{{{n} + {before} + {after} - {k}}}"
         rf"{{{int(stride)}}} \right\rfloor + 1 = {out}"
     )

@@ -53,6 +53,8 @@ def test_opens_on_the_seed_matrix_with_the_seed_table(lang):
     # the step view starts on the first window: the table's first number
     assert at.session_state["kernels_step_value"] == -4
     assert any("H_{out}" in x.value and "= 5" in x.value for x in at.latex)
+    before = catalog(lang)["kernels.sub_before"]  # the formula speaks the page's language
+    assert any(rf"p_{{\text{{{before}}}}}" in x.value for x in at.latex)
 
 
 def test_editing_a_cell_changes_the_map():

@@ -22,3 +22,17 @@ def test_no_empty_values_and_same_placeholders():
         for key, text in catalog(code).items():
             assert isinstance(text, str) and text.strip(), f"{code}:{key} is empty"
             assert set(_FIELD.findall(text)) == set(_FIELD.findall(en[key])), f"{code}:{key}"
+
+
+def test_one_takes_the_singular_form(monkeypatch):
+    from dashboard import i18n
+
+    for code in LANGS:
+        one = i18n._text(code, "experiments.deleted", {"n": 1})
+        many = i18n._text(code, "experiments.deleted", {"n": 3})
+        assert one == catalog(code)["experiments.deleted_one"] and "3" in many
+        assert "(s)" not in one + many and "(es)" not in one + many
+    # Every singular form has its plural, in both languages.
+    for key in catalog("en"):
+        if key.endswith("_one"):
+            assert key[: -len("_one")] in catalog("en"), key
