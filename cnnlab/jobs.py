@@ -85,6 +85,12 @@ class Job:
         """The newest per-batch progress, or None before the first batch."""
         return self.batches[-1] if self.batches else None
 
+    @property
+    def finishing(self) -> bool:
+        """Running, past its last batch: evaluating and saving, nothing left to stop."""
+        last = self.latest  # "step" counts batches over all epochs, up to "steps"
+        return self.status == "running" and last is not None and last["step"] >= last["steps"]
+
     def history(self) -> dict[str, list[float]]:
         """Per-epoch metrics so far, Keras-style: name → list over epochs."""
         out: dict[str, list[float]] = {}

@@ -206,8 +206,12 @@ def _live(job) -> None:
         )  # fmt: skip
     elif job.status == "running":
         st.progress(0.0, text=t("train.starting"))
-    stop = not job.done and st.button(
-        t("train.stop"), key="train_stop", icon=":material/stop_circle:"
+    if job.finishing:  # the last batch is done: Stop would do nothing now
+        st.caption(t("train.finishing"))
+    stop = (
+        not job.done
+        and not job.finishing
+        and st.button(t("train.stop"), key="train_stop", icon=":material/stop_circle:")
     )
     if stop:
         reg.stop(job.id)

@@ -183,3 +183,17 @@ def test_command_line_trains_into_the_same_store(tmp_path):
     rec = RunStore(tmp_path).get(last["run_id"])
     assert (rec.status, rec.name) == ("finished", "from the command line")
     assert RunStore(tmp_path).model_path(rec.id) is not None
+
+
+def test_a_job_past_its_last_batch_is_finishing_not_stoppable():
+    from cnnlab.jobs import Job
+
+    job = Job("j", "me", "label", None, None, None, None)
+    assert not job.finishing  # queued
+    job.status = "running"
+    job.batches.append({"epoch": 1, "step": 9, "steps": 10})
+    assert not job.finishing
+    job.batches.append({"epoch": 1, "step": 10, "steps": 10})
+    assert job.finishing
+    job.status = "finished"
+    assert not job.finishing
