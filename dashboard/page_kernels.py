@@ -742,7 +742,7 @@ _step_view()
 # ------------------------------------------------------------------ 6 · bank -------
 st.subheader(t("kernels.bank_title"))
 st.caption(t("kernels.bank_lead"))
-bc1, bc2 = st.columns([4, 1])
+bc1, bc2 = st.columns([3, 1] if ui.projector() else [4, 1], vertical_alignment="bottom")
 with bc1:
     bank_names = ui.widget(
         st.multiselect,
@@ -826,8 +826,11 @@ else:
             for j, (label, _k) in enumerate(filters[start : start + per_row]):
                 f = start + j
                 with cols[j]:
-                    if small:
-                        st.markdown(f"**{label}**")
+                    if small:  # two lines for every title, so the maps line up
+                        st.markdown(
+                            f"<div style='min-height:3.2em'><b>{label}</b></div>",
+                            unsafe_allow_html=True,
+                        )
                         st.html(V.grid_html(maps[f], style=fig_style, signed=True,
                                             max_width=260 if ui.projector() else 180))  # fmt: skip
                     else:
