@@ -620,15 +620,14 @@ with editor:
         block, caption, slot = _block_editor(i, n, uid, b)
         blocks.append(block)
         slots.append((caption, slot))
-    c1, c2, c3 = st.columns(3)
-    for col, kind in zip((c1, c2, c3), ("conv", "pool", "dropout"), strict=True):
-        col.button(
+    adds = st.container(horizontal=True, wrap=True)  # on the projector they wrap, not cut
+    for kind in ("conv", "pool", "dropout"):
+        adds.button(
             t(f"{P}.add_{kind}"),
             icon=":material/add:",
             key=f"{P}_add_{kind}",
             on_click=_add,
             args=(kind,),
-            width="stretch",
         )
     head_part, head_slot = _head_editor(draft)
 
