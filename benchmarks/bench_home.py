@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks import serve  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 TARGET_S = 3.0
 REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare page.")\n'
 
@@ -56,7 +55,7 @@ def main() -> int:
         reference = Path(tmp) / "bare_app.py"
         reference.write_text(REFERENCE_APP)
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            executable_path=serve.CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
         )
         for i in range(args.rounds):
             ours.append(_time_home(browser, serve.APP, f"{tmp}/h{i}"))

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks import serve  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = serve.CHROMIUM
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 IDLE = "[data-test-script-state='notRunning']"
 

@@ -18,6 +18,7 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright is never allowed to download one
 
 
 def free_port() -> int:

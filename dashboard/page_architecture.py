@@ -285,17 +285,15 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
         if kind == "pool":
             values["strides"] = b["strides"] or b["pool_size"]
         per_row = 2 if (ui.projector() or kind != "conv") else 3
-        cells, checks = _LAYOUT[kind], None
-        if kind == "conv" and ui.projector():  # BatchNorm and Bias: a line of their own
-            cells, checks = cells[:-1], cells[-1]
         widths = [1, 1, 1.3] if per_row == 3 else None  # room for "BatchNorm"
-        if kind == "pool":  # sliders, then the two switches ("máximo | promedio" is wide)
-            cells, checks = cells[:2], cells[2:]
+        cells, rest = _LAYOUT[kind], None  # rest: (cells, per_row, widths) on rows below
+        if kind == "pool":  # the two switches ("máximo | promedio" is wide), one per line
+            cells, rest = cells[:2], (cells[2:], 1 if ui.projector() else 2, _SWITCHES)
+        elif kind == "conv" and ui.projector():  # BatchNorm and Bias, "BatchNorm" wider
+            cells, rest = cells[:-1], ([[f] for f in cells[-1]], 2, [1.5, 1])
         block = {"kind": kind, **_fields(key, values, cells, per_row, widths)}
-        if checks and kind == "pool":  # side by side, or one per line on the projector
-            block |= _fields(key, values, checks, 1 if ui.projector() else 2, _SWITCHES)
-        elif checks:  # the wider column for "BatchNorm", which the half column cut off
-            block |= _fields(key, values, [[f] for f in checks], 2, [1.5, 1])
+        if rest:
+            block |= _fields(key, values, *rest)
         if kind == "pool" and block["strides"] == block["pool_size"]:
             block["strides"] = None  # Keras' default: windows tile the input
         slot = st.empty()
@@ -452,7 +450,7 @@ def _table(rows) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _TABLE_WIDTHS() -> dict[str, st.column_config.Column]:  # noqa: N802 (a fixed table)
+def _table_widths() -> dict[str, st.column_config.Column]:
     """Pixel widths so all five columns fit the ~430 px column at 1280×720, no scrolling."""
     widths = {"layer": 100, "type": 126, "shape": 92, "params": 58, "flops": 54}
     return {t(f"{P}.col_{k}"): st.column_config.Column(width=w) for k, w in widths.items()}
@@ -499,7 +497,7 @@ def _results(rows, err: ConfigError | None) -> None:
         width="stretch",
         row_height=(row := 44 if ui.projector() else 35),
         height=row * (len(rows) + 1) + 3,
-        column_config=None if ui.projector() else _TABLE_WIDTHS(),
+        column_config=None if ui.projector() else _table_widths(),
         key=f"{P}_table",
     )
     st.markdown(f"**{t(f'{P}.bars_title')}**")

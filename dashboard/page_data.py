@@ -294,11 +294,6 @@ def _load(spec: dict) -> tuple[D.Dataset, D.FolderReport | None] | None:
     return None
 
 
-def _names(ds: D.Dataset) -> list[str]:
-    """Class names as shown: the shapes in the page's language, others as they are."""
-    return ui.class_names(ds.class_names)
-
-
 def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
     h, w, c = ds.image_shape
     values = [
@@ -313,7 +308,7 @@ def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
         widths = [1.6 if label == t("data.m_split") else 1 for label, _ in row]
         for col, (label, value) in zip(st.columns(widths), row, strict=True):
             col.metric(label, value)
-    shown = _names(ds)
+    shown = ui.class_names(ds.class_names)
     names = ", ".join(shown[:10]) + (" …" if ds.num_classes > 10 else "")
     st.success(
         t("data.model_input", shape=f"`{ds.image_shape}`", k=ds.num_classes, names=names),
@@ -334,7 +329,7 @@ def _samples(ds: D.Dataset) -> None:
         seed=st.session_state["data_sample_seed"],
         cell=cell,
         font_size=sty.font_size,
-        names=_names(ds),
+        names=ui.class_names(ds.class_names),
     )
     st.plotly_chart(fig, config=PLOT_CFG, key="data_grid")
     st.caption(t("data.samples_caption"))
@@ -345,7 +340,7 @@ def _balance(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
     labels = {p: t(f"data.part_{p}") for p in parts}
     fig = V.balance_figure(
         parts,
-        _names(ds),
+        ui.class_names(ds.class_names),
         font_size=sty.font_size,
         height=max(260, sty.height - 120),
         labels=labels,

@@ -702,6 +702,7 @@ def _step_view() -> None:
     total = float((window.astype(np.float64) * step_kernel).sum())
 
     step_width = 400 if ui.projector() else 230  # the narrower columns (map, products)
+    input_width = 400 if ui.projector() else 290  # the padded input's wider column
     if ui.projector():  # big type: input and map side by side, the products below
         g1, g3 = st.columns(2, gap="medium")
         g2 = st.container()
@@ -713,7 +714,7 @@ def _step_view() -> None:
             V.grid_html(
                 padded.array, style=fig_style, signed=False, window=(r * s, c * s, kh_, kw_),
                 inner=(top, lft, *step_input.shape), pad_mask=pad_mask,
-                max_width=400 if ui.projector() else 290,
+                max_width=input_width,
             )
         )  # fmt: skip
     with g3:

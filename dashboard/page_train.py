@@ -196,12 +196,12 @@ def _live(job) -> None:
     if latest is not None:
         frac = min(1.0, latest["step"] / max(1, latest["steps"]))
         left = latest["seconds_left"]
-        left_txt = "–" if not math.isfinite(left) else ui.count(left, 0)
+        left_txt = "–" if not math.isfinite(left) else ui.count(left)
         st.progress(
             frac,
             text=t(
                 "train.progress", epoch=int(latest["epoch"]) + 1, epochs=job.train_cfg.epochs,
-                ips=ui.count(latest['images_per_second'], 0), left=left_txt,
+                ips=ui.count(latest["images_per_second"]), left=left_txt,
             ),
         )  # fmt: skip
     elif job.status == "running":
@@ -254,7 +254,7 @@ def _results(job) -> None:
     m[0].metric(t("train.curve_accuracy"), f"{hist['accuracy'][-1]:.3f}" if hist else "–")
     m[1].metric(t("train.val_accuracy"), f"{hist['val_accuracy'][-1]:.3f}" if hist else "–")
     m[2].metric(t("train.time"), ui.count(res.seconds, 1) + " s")
-    m[3].metric(t("train.speed"), ui.count(res.images_per_second, 0))
+    m[3].metric(t("train.speed"), ui.count(res.images_per_second))
     st.caption(t("train.finished_on", status=t(f"train.status_{res.status}"), device=res.device))
     if res.model is None:  # a diverged run saves no model
         return

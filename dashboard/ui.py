@@ -176,13 +176,13 @@ def normal_css() -> str:
     """CSS for the normal screen: a centred column wide enough for two images side by side."""
     return (
         "<style>[data-testid='stMainBlockContainer'], .block-container "
-        "{ max-width: 1120px; padding-top: 2.5rem; }" + _WRAP_LINKS + "</style>"
+        "{ max-width: 1120px; padding-top: 2.5rem; }" + _WRAP_CSS + "</style>"
     )
 
 
 # Page links in the page (Home's path) and metric values ("1 600 / 400") wrap instead
 # of being cut at the right edge with an ellipsis.
-_WRAP_LINKS = (
+_WRAP_CSS = (
     "[data-testid='stMain'] [data-testid='stPageLink-NavLink'] :is(span, div, p, strong),"
     " [data-testid='stMetricValue'], [data-testid='stMetricValue'] *"
     " { white-space: normal; overflow: visible; text-overflow: clip; }"
@@ -223,7 +223,7 @@ h1 { font-size: 2.6rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 """
-        + _WRAP_LINKS
+        + _WRAP_CSS
         + "\n</style>\n"
     )
 

@@ -18,7 +18,7 @@ import pytest
 from benchmarks import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = serve.CHROMIUM
 SHOTS = ROOT / "assets" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
