@@ -109,7 +109,7 @@ def _page_reruns(
 
 
 def _core(preset: str, n: int) -> list[float]:
-    from cnnlab import viz_model
+    from cnnlab import viz
     from cnnlab.model import PRESETS, keras_code, layer_table, model_stats
 
     cfg = PRESETS[preset]
@@ -119,8 +119,8 @@ def _core(preset: str, n: int) -> list[float]:
         rows = layer_table(cfg)
         model_stats(rows)
         keras_code(cfg)
-        viz_model.tensor_figure(rows)
-        viz_model.params_figure(rows)
+        viz.tensor_figure(rows)
+        viz.params_figure(rows)
         times.append((time.perf_counter() - t0) * 1000)
     return times
 

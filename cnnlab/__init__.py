@@ -6,5 +6,7 @@ that need Keras import it inside their functions.
 >>> import cnnlab.ops
 """
 
-__all__ = ["__version__"]
+from cnnlab._home import cnnlab_home
+
+__all__ = ["__version__", "cnnlab_home"]
 __version__ = "0.1.0"

@@ -2,8 +2,8 @@
 
 Every function returns ``uint8`` arrays: ``(H, W)`` for grey, ``(H, W, 3)`` for colour.
 
->>> from cnnlab.images import SEED_MATRIX, sample
->>> sample("camera").shape, SEED_MATRIX.shape
+>>> from cnnlab.images import COURSE_MATRIX, sample
+>>> sample("camera").shape, COURSE_MATRIX.shape
 ((512, 512), (5, 5))
 """
 
@@ -12,12 +12,16 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
 __all__ = [
     "SAMPLES",
-    "SEED_MATRIX",
+    "COURSE_MATRIX",
     "MAX_PIXELS",
     "FORMATS",
     "sample",
@@ -67,11 +71,11 @@ _SAMPLE_FILES: dict[str, str] = {
 }
 
 # The 5×5 matrix A of the course notebook ("Ejemplos de convoluciones").
-SEED_MATRIX: np.ndarray = np.array(
+COURSE_MATRIX: np.ndarray = np.array(
     [[4, 1, 7, 2, 3], [8, 3, 1, 2, 2], [6, 5, 7, 4, 3], [2, 2, 3, 1, 3], [4, 3, 4, 2, 3]],
     dtype=np.uint8,
 )
-SEED_MATRIX.flags.writeable = False
+COURSE_MATRIX.flags.writeable = False
 
 MAX_PIXELS = 25_000_000  # default pixel cap for uploads: ~25 megapixels
 FORMATS: tuple[str, ...] = ("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff")
@@ -191,8 +195,7 @@ def load_image(data: bytes, *, gray: bool = False, max_pixels: int = MAX_PIXELS)
         try:
             im.seek(0)
             im.load()
-            im = ImageOps.exif_transpose(im) or im
-            array = _pil_to_array(im)
+            array = _pil_to_array(ImageOps.exif_transpose(im) or im)
         except Image.DecompressionBombError as err:
             raise ValueError(_bomb_message(err, max_pixels)) from None
         except (OSError, SyntaxError, ValueError, EOFError, TypeError) as err:
@@ -200,7 +203,7 @@ def load_image(data: bytes, *, gray: bool = False, max_pixels: int = MAX_PIXELS)
     return to_gray(array) if gray else array
 
 
-def _pil_to_array(im) -> np.ndarray:  # noqa: ANN001 (PIL.Image.Image, imported lazily)
+def _pil_to_array(im: PILImage) -> np.ndarray:
     from PIL import Image
 
     mode = im.mode

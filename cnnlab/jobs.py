@@ -21,13 +21,21 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cnnlab.compute import compute_info
+from cnnlab.backend import compute_info
+from cnnlab.runs import DONE_STATUSES, RunStore
+
+if TYPE_CHECKING:
+    import keras
+
+    from cnnlab.data import Dataset
+    from cnnlab.model import ModelConfig
+    from cnnlab.train import TrainConfig
+    from cnnlab.worker import WorkerHandle
 
 __all__ = ["Job", "JobRegistry", "RemoteResult", "default_max_jobs"]
-
-_DONE = ("finished", "stopped", "diverged", "failed")
 
 
 def default_max_jobs() -> int:
@@ -78,7 +86,7 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self.status in _DONE
+        return self.status in DONE_STATUSES
 
     @property
     def latest(self) -> dict[str, float] | None:
@@ -112,11 +120,13 @@ class RemoteResult:
     device: str
     error: str | None
     run_id: str | None
-    store: Any = field(repr=False)
+    store: RunStore | None = field(repr=False)  # where the worker saved the model
 
     @cached_property
-    def model(self):
+    def model(self) -> keras.Model | None:
         """The saved Keras model, or None when the run saved none (diverged)."""
+        if self.store is None or self.run_id is None:
+            return None
         try:
             return self.store.load_model(self.run_id)
         except ValueError:
@@ -137,7 +147,13 @@ class JobRegistry:
     trains inside this process (no store needed, the model stays in memory).
     """
 
-    def __init__(self, store=None, *, max_jobs: int | None = None, isolation: str | None = None):
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        *,
+        max_jobs: int | None = None,
+        isolation: str | None = None,
+    ) -> None:
         self.store = store  # a cnnlab.runs.RunStore, or None to keep nothing
         self.max_jobs = default_max_jobs() if max_jobs is None else int(max_jobs)
         if self.max_jobs < 1:
@@ -165,16 +181,22 @@ class JobRegistry:
             self._workers += 1
         threading.Thread(target=self._spawn_into_idle, daemon=True).start()
 
+    def _worker_home(self) -> Path:
+        """Where workers find the RunStore (process isolation always has one)."""
+        if self.store is None:
+            raise ValueError("process isolation needs a RunStore (the model travels through it)")
+        return self.store.home
+
     def _spawn_into_idle(self) -> None:
         from cnnlab.worker import WorkerHandle
 
         try:
-            self._idle.put(WorkerHandle(self.store.home))
+            self._idle.put(WorkerHandle(self._worker_home()))
         except Exception:  # noqa: BLE001 - a failed warm-up is retried by the next job
             with self._workers_lock:
                 self._workers -= 1
 
-    def _take_worker(self):
+    def _take_worker(self) -> WorkerHandle:
         from cnnlab.worker import WorkerHandle
 
         with self._workers_lock:
@@ -183,14 +205,14 @@ class JobRegistry:
                 self._workers += 1
         if spawn:
             try:
-                return WorkerHandle(self.store.home)
+                return WorkerHandle(self._worker_home())
             except Exception:
                 with self._workers_lock:
                     self._workers -= 1
                 raise
         return self._idle.get()
 
-    def _give_back(self, worker) -> None:
+    def _give_back(self, worker: WorkerHandle | None) -> None:
         if worker is not None and worker.alive:
             self._idle.put(worker)
         else:
@@ -208,10 +230,10 @@ class JobRegistry:
 
     def submit(
         self,
-        model_cfg,
-        train_data,
-        val_data,
-        train_cfg,
+        model_cfg: ModelConfig,
+        train_data: Dataset,
+        val_data: Dataset,
+        train_cfg: TrainConfig,
         *,
         owner: str = "",
         label: str = "",
@@ -243,7 +265,7 @@ class JobRegistry:
                 train_cfg=train_cfg.to_dict(),
                 data={
                     "source": train_data.source,
-                    "spec": dict(train_data.spec or {}),
+                    "spec": train_data.spec.to_dict() if train_data.spec else {},
                     "image_shape": list(train_data.image_shape),
                     "class_names": list(train_data.class_names),
                     "n_train": len(train_data),

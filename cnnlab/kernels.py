@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from cnnlab._checks import whole
+
 __all__ = [
     "PRESETS",
     "DETECTS",
@@ -40,9 +42,13 @@ MAX_SIZE = 11  # largest kernel side the lessons use
 
 
 def _check_size(size: int) -> int:
-    if isinstance(size, bool) or int(size) != size or not 1 <= size <= MAX_SIZE:
-        raise ValueError(f"kernel size must be an integer from 1 to {MAX_SIZE}, got {size!r}")
-    return int(size)
+    return whole(
+        size,
+        "size",
+        low=1,
+        high=MAX_SIZE,
+        message=f"kernel size must be an integer from 1 to {MAX_SIZE}",
+    )
 
 
 def identity(size: int = 3) -> np.ndarray:
@@ -88,7 +94,7 @@ def gaussian(size: int = 3, sigma: float | None = None) -> np.ndarray:
     return (k / k.sum()).astype(np.float32)
 
 
-def _k(rows: Sequence[Sequence[float]], scale: float = 1.0) -> np.ndarray:
+def _k(rows: Sequence[Sequence[float]] | np.ndarray, scale: float = 1.0) -> np.ndarray:
     out = np.array(rows, np.float32) * np.float32(scale)
     out.flags.writeable = False
     return out

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["MAX_MODEL_BYTES", "store_model_file", "load_model_file"]
 
@@ -38,7 +42,7 @@ def store_model_file(data: bytes, folder: str | Path) -> Path:
     return path
 
 
-def load_model_file(path: str | Path):
+def load_model_file(path: str | Path) -> keras.Model:
     """Load a ``.keras`` file with ``safe_mode=True``; ValueError with the reason if not."""
     import keras
 

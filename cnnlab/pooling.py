@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from cnnlab._checks import whole
 from cnnlab.ops import correlate2d, pool2d
 
 __all__ = [
-    "SEED_SHAPE",
-    "SEED_EDGE_KERNEL",
+    "COURSE_PHOTO_SHAPE",
+    "COURSE_EDGE_KERNEL",
     "FEATURE_BANK",
     "MAX_MATRIX_SIDE",
     "ShiftResult",
@@ -33,16 +35,16 @@ __all__ = [
 ]
 
 # The seed notebook pools the edge map of house.jpg: 306 rows × 461 columns.
-SEED_SHAPE: tuple[int, int] = (306, 461)
+COURSE_PHOTO_SHAPE: tuple[int, int] = (306, 461)
 
 # The seed's kernel "para detectar bordes horizontales": [[-1, 0, 1]] * 3 (it answers to
 # changes from left to right, i.e. to vertical lines).
-SEED_EDGE_KERNEL: np.ndarray = np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], dtype=np.float32)
+COURSE_EDGE_KERNEL: np.ndarray = np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], dtype=np.float32)
 
 # A small fixed "first conv layer": the seed's three kernels, Sobel and a blur. Applied
 # together they give a multi-channel activation map (H, W, F) to pool globally.
 FEATURE_BANK: dict[str, np.ndarray] = {
-    "seed_horizontal": SEED_EDGE_KERNEL,
+    "seed_horizontal": COURSE_EDGE_KERNEL,
     "seed_vertical": np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], np.float32),
     "seed_edges": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], np.float32),
     "sobel_x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32),
@@ -54,7 +56,7 @@ MAX_MATRIX_SIDE = 10  # a typed matrix larger than this is no longer readable ce
 
 
 def pool_steps(
-    x,
+    x: ArrayLike,
     k: int,
     *,
     size: int = 2,
@@ -73,8 +75,7 @@ def pool_steps(
     >>> [s.shape for s in pool_steps(np.zeros((5, 5)), 5)]
     [(2, 2), (1, 1)]
     """
-    if isinstance(k, bool) or int(k) != k or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    whole(k, "k", low=1, message="k must be a positive integer")
     steps: list[np.ndarray] = []
     current = np.asarray(x)
     for _ in range(int(k)):
@@ -99,7 +100,7 @@ def fewer_pixels(before: tuple[int, ...], after: tuple[int, ...]) -> float:
     return 1.0 - n1 / n0
 
 
-def fit_to(image, shape: tuple[int, int]) -> np.ndarray:
+def fit_to(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Scale an image to cover ``shape`` and crop the centre: exactly (rows, cols).
 
     image : (H, W) or (H, W, 3) uint8  →  (rows, cols[, 3]) uint8
@@ -173,7 +174,7 @@ class ShiftResult:
 
 
 def shift_change(
-    x,
+    x: ArrayLike,
     *,
     max_shift: int = 4,
     direction: str = "x",
@@ -206,16 +207,13 @@ def shift_change(
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 2:
         raise ValueError(f"x must be one 2-D map (H, W), got shape {arr.shape}")
-    if isinstance(margin, bool) or int(margin) != margin or margin < 0:
-        raise ValueError(f"margin must be a non-negative integer, got {margin!r}")
+    whole(margin, "margin", low=0, message="margin must be a non-negative integer")
     if margin:
         arr = arr[margin:-margin, margin:-margin]
     if direction not in ("x", "y", "xy"):
         raise ValueError(f"direction must be 'x', 'y' or 'xy', got {direction!r}")
-    if isinstance(max_shift, bool) or int(max_shift) != max_shift or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    whole(max_shift, "max_shift", low=0, message="max_shift must be a non-negative integer")
+    whole(steps, "steps", low=1, message="steps must be a positive integer")
     every = (size if stride is None else stride) ** int(steps)
     dy = max_shift if direction in ("y", "xy") else 0
     dx = max_shift if direction in ("x", "xy") else 0
@@ -242,7 +240,7 @@ def shift_change(
         }
 
     base = reps(arr[:h, :w])
-    change = {name: [] for name in base}
+    change: dict[str, list[float]] = {name: [] for name in base}
     for d in range(int(max_shift) + 1):
         oy = d if dy else 0
         ox = d if dx else 0
@@ -258,7 +256,7 @@ def shift_change(
 
 
 def feature_stack(
-    gray, kernels: dict[str, np.ndarray] | None = None, *, relu: bool = True
+    gray: ArrayLike, kernels: dict[str, np.ndarray] | None = None, *, relu: bool = True
 ) -> np.ndarray:
     """Apply a bank of 3×3 kernels at once, like a Conv2D layer without bias.
 

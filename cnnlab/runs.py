@@ -18,21 +18,28 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["STATUSES", "RunRecord", "RunStore", "default_home"]
+from cnnlab._files import atomic_write
+from cnnlab._home import cnnlab_home
 
-STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed", "interrupted")
-_LIVE = ("queued", "running")
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["STATUSES", "LIVE_STATUSES", "DONE_STATUSES", "RunRecord", "RunStore"]
+
+# The one definition of a run's statuses: live ones may still change, done ones never do.
+LIVE_STATUSES = ("queued", "running")
+DONE_STATUSES = ("finished", "stopped", "diverged", "failed", "interrupted")
+STATUSES = LIVE_STATUSES + DONE_STATUSES
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -58,11 +65,6 @@ CREATE TABLE IF NOT EXISTS epochs (
     PRIMARY KEY (run_id, epoch)
 );
 """
-
-
-def default_home() -> Path:
-    """``$CNNLAB_HOME`` or ``~/.cnnlab``: where runs, models and caches live."""
-    return Path(os.environ.get("CNNLAB_HOME") or Path.home() / ".cnnlab")
 
 
 @dataclass(frozen=True)
@@ -103,19 +105,6 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the file into place in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 class RunStore:
     """Runs in ``<home>/runs.sqlite`` with artifacts in ``<home>/runs/<id>/``.
 
@@ -123,8 +112,8 @@ class RunStore:
     short connection (WAL mode, a generous busy timeout).
     """
 
-    def __init__(self, path: str | os.PathLike | None = None):
-        home = Path(path) if path is not None else default_home()
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        home = Path(path) if path is not None else cnnlab_home()
         if home.suffix in (".sqlite", ".db"):
             self.db, self.home = home, home.parent
         else:
@@ -149,7 +138,9 @@ class RunStore:
     def _mark_interrupted(self) -> None:
         """Runs whose process is gone (a crashed or restarted server) become interrupted."""
         with self._conn() as con:
-            rows = con.execute("SELECT id, pid FROM runs WHERE status IN (?, ?)", _LIVE).fetchall()
+            rows = con.execute(
+                "SELECT id, pid FROM runs WHERE status IN (?, ?)", LIVE_STATUSES
+            ).fetchall()
             for row in rows:
                 if row["pid"] != os.getpid() and not _pid_alive(row["pid"]):
                     con.execute(
@@ -224,17 +215,17 @@ class RunStore:
         """The folder holding a run's files."""
         return self.home / "runs" / run_id
 
-    def save_model(self, run_id: str, model) -> Path:
+    def save_model(self, run_id: str, model: keras.Model) -> Path:
         """Save a Keras model as ``model.keras``, atomically (never a half-written file)."""
         path = self.run_dir(run_id) / "model.keras"
-        _atomic_write(path, model.save)
+        atomic_write(path, model.save)
         return path
 
     def save_filters(self, run_id: str, epoch: int, weights: np.ndarray) -> Path:
         """Keep a snapshot of the first-layer filters ``(kh, kw, C_in, F)`` after ``epoch``."""
         path = self.run_dir(run_id) / f"filters_{int(epoch):04d}.npy"
         arr = np.asarray(weights, dtype=np.float32)
-        _atomic_write(path, lambda p: np.save(p, arr))
+        atomic_write(path, lambda p: np.save(p, arr))
         return path
 
     def delete(self, run_id: str) -> None:
@@ -297,7 +288,7 @@ class RunStore:
         path = self.run_dir(run_id) / "model.keras"
         return path if path.exists() else None
 
-    def load_model(self, run_id: str):
+    def load_model(self, run_id: str) -> keras.Model:
         """The run's saved Keras model (imports Keras); ValueError if none was saved."""
         path = self.model_path(run_id)
         if path is None:

@@ -22,14 +22,20 @@ import json
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from cnnlab.compute import compute_info
-from cnnlab.distribute import data_parallel
+from cnnlab.backend import compute_info, data_parallel
 from cnnlab.model import ModelConfig, layer_table
+
+if TYPE_CHECKING:
+    import keras
+
+    from cnnlab.data import Dataset
+    from cnnlab.runs import RunStore
 
 __all__ = [
     "OPTIMIZERS",
@@ -139,7 +145,7 @@ def device_name(use_gpu: bool | None = None) -> str:
     return f"CPU: {info.cpu} ({info.backend})"
 
 
-def _optimizer(cfg: TrainConfig):
+def _optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     import keras
 
     if cfg.optimizer == "sgd":
@@ -149,27 +155,33 @@ def _optimizer(cfg: TrainConfig):
     return keras.optimizers.Adam(learning_rate=cfg.learning_rate)
 
 
-def first_conv_kernel(model) -> np.ndarray | None:
-    """The first Conv2D layer's kernel ``(kh, kw, C_in, F)``, or None without one."""
+def first_conv_kernel(model: keras.Model) -> np.ndarray | None:
+    """The first Conv2D layer's kernel ``(kh, kw, C_in, F)`` float32, or None without one.
+
+    The layer :func:`cnnlab.inspect.first_conv` finds (a nested model's included), so the
+    filters recorded while training are the ones the Inspect page shows.
+    """
     import keras
 
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            return np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float32)
-    return None
+    from cnnlab.inspect import first_conv
+
+    layer = first_conv(model)
+    if layer is None:
+        return None
+    return np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float32)
 
 
 def _progress_callback(
     *,
     listener: Listener | None,
     stop: threading.Event | None,
-    store,
+    store: RunStore | None,
     run_id: str | None,
     n_train: int,
     batch_size: int,
     epochs: int,
     state: dict[str, Any],
-):
+) -> keras.callbacks.Callback:
     """A Keras callback: progress to the listener, stop/NaN checks, per-epoch records."""
     import keras
 
@@ -177,7 +189,7 @@ def _progress_callback(
     total_steps = steps * epochs
 
     class _Progress(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
             state["t0"] = time.perf_counter()
             state["done"] = 0
             if store is not None and run_id is not None:
@@ -185,11 +197,11 @@ def _progress_callback(
                 if kernel is not None:
                     store.save_filters(run_id, 0, kernel)
 
-        def on_epoch_begin(self, epoch, logs=None):
+        def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             state["epoch"] = epoch
             state["epoch_t0"] = time.perf_counter()
 
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
             logs = logs or {}
             state["done"] += 1
             loss = float(logs.get("loss", float("nan")))
@@ -217,7 +229,7 @@ def _progress_callback(
                 state["status"] = "stopped"
                 self.model.stop_training = True
 
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             metrics = {k: float(v) for k, v in (logs or {}).items()}
             metrics = {k: v for k, v in metrics.items() if k in _KERAS_METRICS}
             metrics["seconds"] = time.perf_counter() - state["epoch_t0"]
@@ -240,12 +252,12 @@ _KERAS_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 def train(
     model_cfg: ModelConfig,
-    train_data,
-    val_data,
+    train_data: Dataset,
+    val_data: Dataset,
     train_cfg: TrainConfig | None = None,
     *,
-    store=None,
-    callbacks=(),
+    store: RunStore | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     listener: Listener | None = None,
     stop: threading.Event | None = None,
     run_id: str | None = None,
@@ -282,7 +294,7 @@ def train(
     device = device_name(use_gpu)
     data_desc = {
         "source": getattr(train_data, "source", ""),
-        "spec": dict(getattr(train_data, "spec", None) or {}),
+        "spec": train_data.spec.to_dict() if train_data.spec else {},
         "image_shape": list(train_data.image_shape),
         "class_names": list(train_data.class_names),
         "n_train": len(train_data),
@@ -412,10 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig.from_dict(spec.get("train", {}))
 
     class _Print:
-        def on_batch(self, info):
+        def on_batch(self, info: dict[str, Any]) -> None:
             pass
 
-        def on_epoch(self, info):
+        def on_epoch(self, info: dict[str, Any]) -> None:
             print(json.dumps({k: round(v, 4) for k, v in info.items()}), flush=True)
 
     result = train(

@@ -25,6 +25,7 @@ import sys
 import threading
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
+from typing import Any
 
 __all__ = ["WorkerHandle", "serve"]
 
@@ -108,10 +109,10 @@ def serve() -> None:
     store = RunStore(os.environ["CNNLAB_HOME"])
 
     class Forward:
-        def on_batch(self, info):
+        def on_batch(self, info: dict[str, Any]) -> None:
             conn.send(("batch", info))
 
-        def on_epoch(self, info):
+        def on_epoch(self, info: dict[str, Any]) -> None:
             conn.send(("epoch", info))
 
     while (req := requests.get()) is not None:

@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:  # pages import `dashboard.*` and `cnnlab` from th
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
-from cnnlab.compute import compute_info  # noqa: E402
+from cnnlab.backend import compute_info  # noqa: E402
 from dashboard import state, ui  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
@@ -36,8 +36,8 @@ PAGES = [
 
 def _sidebar() -> None:
     # Seed the global settings first, so that every label below is in the right language.
-    ui.seed("lang", "en", "lang", valid=lambda v: v in LANGS)
-    ui.seed("projector", False, "projector")
+    ui.initial_value("lang", "en", "lang", valid=lambda v: v in LANGS)
+    ui.initial_value("projector", False, "projector")
     with st.sidebar:
         ui.widget(
             st.segmented_control,

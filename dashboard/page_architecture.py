@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cnnlab import viz_model
+from cnnlab import viz
 from cnnlab.model import (
     ACTIVATIONS,
     PRESETS,
@@ -476,7 +476,7 @@ def _flow(rows) -> None:
     style = ui.style()
     st.markdown(f"**{t(f'{P}.flow_title')}**")
     ui.chart(
-        viz_model.tensor_figure,
+        viz.tensor_figure,
         rows,
         font_size=style.font_size,
         height=int(style.height * 0.75),
@@ -502,7 +502,7 @@ def _results(rows, err: ConfigError | None) -> None:
     )
     st.markdown(f"**{t(f'{P}.bars_title')}**")
     ui.chart(
-        viz_model.params_figure,
+        viz.params_figure,
         rows,
         font_size=style.font_size,
         row_height=34 if ui.projector() else 26,
@@ -541,11 +541,11 @@ def _compare(cfg: ModelConfig, rows) -> None:
     label_a, label_b = t(f"{P}.this_design"), _preset_label(other)
     style = ui.style()
     ui.chart(
-        viz_model.compare_figure,
+        viz.compare_figure,
         (rows, b_rows),
         [label_a, label_b],
         font_size=style.font_size,
-        group_names={g: t(f"{P}.group_{g}") for g in viz_model.PARAM_GROUPS},
+        group_names={g: t(f"{P}.group_{g}") for g in viz.PARAM_GROUPS},
         height=int(style.height * 0.55),
         key=f"{P}_compare_fig",
     )
@@ -563,7 +563,7 @@ def _compare(cfg: ModelConfig, rows) -> None:
                 )
             )
             ui.chart(
-                viz_model.tensor_figure,
+                viz.tensor_figure,
                 r,
                 font_size=int(style.font_size * 0.8),
                 height=int(style.height * 0.5),

@@ -2,7 +2,7 @@
 
 Sources: synthetic shapes (the tutorial's toy), scikit-image's LFW faces, the Keras
 datasets, an image folder under the data root (the notebook's PetImages) or a zip upload.
-The page is thin: ``cnnlab.data`` builds, loads, caches and splits; ``cnnlab.viz_data``
+The page is thin: ``cnnlab.data`` builds, loads, caches and splits; ``cnnlab.viz``
 draws. The chosen recipe goes to ``st.session_state["dataset_spec"]`` (Train rebuilds
 the same data with ``cnnlab.data.from_spec``) and its main settings to the URL.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import data as D
-from cnnlab import viz_data as V
+from cnnlab import viz as V
 from dashboard import ui
 from dashboard.i18n import t
 
@@ -217,7 +217,7 @@ def _folder_spec() -> dict | None:
 def _upload_spec() -> dict | None:
     st.caption(t("data.about_upload", mb=UPLOAD_MB))
     file = st.file_uploader(t("data.upload"), type=["zip"], key="data_upload")
-    ui.seed("data_upload_id", "", url="up", valid=lambda v: isinstance(v, str))
+    ui.initial_value("data_upload_id", "", url="up", valid=lambda v: isinstance(v, str))
     if file is not None:
         try:
             st.session_state["data_upload_id"] = D.save_upload(file.getvalue())
@@ -319,7 +319,7 @@ def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
 
 def _samples(ds: D.Dataset) -> None:
     st.subheader(t("data.samples_title"))
-    ui.seed("data_sample_seed", 0)
+    ui.initial_value("data_sample_seed", 0)
     if st.button(t("data.samples_more"), key="data_more", icon=":material/shuffle:"):
         st.session_state["data_sample_seed"] += 1
     cell = (96 if ds.num_classes <= 4 else 64) + (24 if ui.projector() else 0)
@@ -480,7 +480,7 @@ def _augmentation(ds: D.Dataset) -> None:
             valid=lambda v: 0.0 <= v <= 0.5,
             step=0.05,
         )
-    ui.seed("data_aug_seed", 0)
+    ui.initial_value("data_aug_seed", 0)
     if st.button(t("data.aug_again"), key="data_aug_again", icon=":material/casino:"):
         st.session_state["data_aug_seed"] += 1
     cfg = D.AugmentConfig(flip, rotation, zoom, contrast, brightness)
@@ -525,7 +525,7 @@ def main() -> None:
     if loaded is None:
         return
     ds, report = loaded
-    st.session_state["dataset_spec"] = dict(ds.spec or spec)
+    st.session_state["dataset_spec"] = ds.spec.to_dict() if ds.spec else spec
     st.session_state["dataset_info"] = {
         "input_shape": list(ds.image_shape),
         "num_classes": ds.num_classes,

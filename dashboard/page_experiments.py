@@ -1,7 +1,7 @@
 """Experiments: every run compared, the tutorial's step 6 in one click, the 10-epoch challenge.
 
 Thin: the runs come from the RunStore, the comparisons from ``cnnlab.compare``, the
-figures from ``cnnlab.viz_compare``. Jobs are submitted to the process-wide registry (they
+figures from ``cnnlab.viz``. Jobs are submitted to the process-wide registry (they
 queue when the server is busy); a fragment polls them only while one is alive.
 """
 
@@ -16,8 +16,9 @@ import streamlit as st
 from cnnlab import compare
 from cnnlab.data import normalize_spec, split_spec
 from cnnlab.model import PRESETS, ModelConfig, layer_table
+from cnnlab.runs import STATUSES
 from cnnlab.train import TrainConfig
-from cnnlab.viz_compare import overlay_figure, seeds_figure, step6_figure
+from cnnlab.viz import overlay_figure, seeds_figure, step6_figure
 from dashboard import state, ui
 from dashboard.i18n import t
 
@@ -25,7 +26,6 @@ P = "experiments"
 FLASH = "_experiments_flash"  # (kind, text) shown once after a rerun
 CONFIRM = "_experiments_confirm"  # run ids waiting for "yes, delete"
 LIVE_SEEN = "_experiments_live"  # live job ids at the last poll
-STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed", "interrupted")
 IMPORTED = "_experiments_imported"  # file id of the last uploaded configuration
 RESULT = "_experiments_import_result"  # ("ok", lines) or ("err", message)
 
@@ -330,7 +330,7 @@ def runs_tab(records: list, histories: dict) -> None:
     all_ids = [r["id"] for r in all_rows]
     row_of = {r["id"]: r for r in all_rows}
     done = [r["id"] for r in all_rows if r["final_val_acc"] is not None]
-    ui.seed(f"{P}_runs", done[:2], valid=lambda v: isinstance(v, list))
+    ui.initial_value(f"{P}_runs", done[:2], valid=lambda v: isinstance(v, list))
     rows = _filters(all_rows)
     shown_records = [records_by_id[r["id"]] for r in rows]
     rows, varying = compare.run_table(shown_records, histories)
@@ -359,7 +359,7 @@ def _step6_spec() -> dict:
         format_func=lambda v: t(f"{P}.s6_data_{v}"),
     )  # fmt: skip
     if which == "current":  # (a click can deselect both: the demo then)
-        return state.data_spec()
+        return state.data_spec().to_dict()
     return normalize_spec(state.DEFAULT_SPEC)
 
 

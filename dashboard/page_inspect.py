@@ -4,7 +4,7 @@ Pick a trained run (or an uploaded .keras model) and an input (a validation imag
 upload, the webcam, or a shape drawn with the mouse); see the prediction, Grad-CAM, the
 first-layer filters (replayed epoch by epoch, beside the hand-made kernels), every feature
 map, filter statistics, the validation crops that excite a filter most, and the receptive
-field of any position. ``cnnlab.features`` and ``cnnlab.receptive`` do the work.
+field of any position. ``cnnlab.inspect`` does the work, ``cnnlab.viz`` draws.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import viz_inspect as V
+from cnnlab import viz as V
 from dashboard import state, ui
 from dashboard.i18n import t
 
@@ -60,28 +60,28 @@ def _sample_shapes(h: int, c: int) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _predict(mkey: str, ikey: str, _model, _img: np.ndarray) -> np.ndarray:
-    from cnnlab.predict import predict_proba
+    from cnnlab.inspect import predict_proba
 
     return predict_proba(_model, _img[None])[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _maps(mkey: str, ikey: str, _model, _img: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    from cnnlab.features import feature_maps
+    from cnnlab.inspect import feature_maps
 
     return feature_maps(_model, _img, kinds=("conv", "norm", "pool", "activation"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _cam(mkey: str, ikey: str, cls: int, _model, _img: np.ndarray) -> np.ndarray:
-    from cnnlab.features import grad_cam
+    from cnnlab.inspect import grad_cam
 
     return grad_cam(_model, _img, cls)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _stats(mkey: str, dkey: str, layer: str, _model, _x: np.ndarray):
-    from cnnlab.features import filter_stats
+    from cnnlab.inspect import filter_stats
 
     s = filter_stats(_model, _x, layer)
     return s.mean, s.max, s.active, s.dead
@@ -89,7 +89,7 @@ def _stats(mkey: str, dkey: str, layer: str, _model, _x: np.ndarray):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _patches(mkey: str, dkey: str, layer: str, channel: int, _model, _x: np.ndarray):
-    from cnnlab.features import top_patches
+    from cnnlab.inspect import top_patches
 
     return top_patches(_model, _x, layer, channel, k=8)
 
@@ -201,8 +201,8 @@ def _choose_model():
 # ------------------------------------------------------------------ input choice ----
 def _choose_input(model, val, names):
     """(image (H, W, C) uint8, key, true label or None) or None with a message shown."""
-    from cnnlab.features import fit_image
     from cnnlab.images import load_image
+    from cnnlab.inspect import fit_image
 
     h, w, c = (int(v) for v in model.input_shape[1:])
     kind = ui.widget(
@@ -287,7 +287,7 @@ def _prediction(model, mkey, img, ikey, names, true) -> int:
 
 
 def _gradcam(model, mkey, img, ikey, names, pred) -> None:
-    from cnnlab.features import gradcam_layer
+    from cnnlab.inspect import gradcam_layer
 
     st.subheader(t("inspect.cam_title"))
     classes = list(range(len(names)))
@@ -310,7 +310,7 @@ def _gradcam(model, mkey, img, ikey, names, pred) -> None:
 
 def _filters(model, run_id) -> None:
     from cnnlab import kernels as K
-    from cnnlab.features import closest_kernels, filter_images, first_layer_filters
+    from cnnlab.inspect import closest_kernels, filter_images, first_layer_filters
 
     st.subheader(t("inspect.filters_title"))
     try:
@@ -465,7 +465,7 @@ def _patches_section(model, mkey, val, maps) -> None:
     for i, p in enumerate(patches):
         k = max(1, 128 // x.shape[1])
         box = V.outline(V.upscale(x[p.index], 128), p.top * k, p.left * k, p.height * k,
-                        p.width * k, thickness=3)  # fmt: skip
+                        p.width * k, thickness=3, squeeze=True)  # fmt: skip
         _show(cols[i % 8], V.upscale(p.crop, 96), caption=f"{p.value:.2f}", width="stretch")
         _show(cols[i % 8], box, width="stretch")
     if patches:
@@ -475,7 +475,7 @@ def _patches_section(model, mkey, val, maps) -> None:
 
 
 def _receptive(model, img, maps) -> None:
-    from cnnlab.receptive import receptive_field, rf_table
+    from cnnlab.inspect import receptive_field, rf_table
 
     st.subheader(t("inspect.rf_title"))
     try:
@@ -509,12 +509,14 @@ def _receptive(model, img, maps) -> None:
     left, right = st.columns(2, gap="large")
     big = V.upscale(img, BIG)
     _show(left, V.outline(big, reg.top * k, reg.left * k, reg.height * k, reg.width * k,
-                         thickness=4), width=BIG, caption=t("inspect.rf_input"))  # fmt: skip
+                         thickness=4, squeeze=True), width=BIG,
+          caption=t("inspect.rf_input"))  # fmt: skip
     amap = np.abs(arrays[layer]).mean(axis=2)
     top = float(amap.max()) or 1.0
     grey = np.rint(255 * amap / top).astype(np.uint8)
     km = max(1, BIG // max(hh, ww))
-    _show(right, V.outline(V.upscale(grey, BIG), row * km, col * km, km, km, thickness=4),
+    _show(right, V.outline(V.upscale(grey, BIG), row * km, col * km, km, km, thickness=4,
+                          squeeze=True),
                 width=BIG,
                 caption=t("inspect.rf_map", layer=layer, h=hh, w=ww))  # fmt: skip
     clipped = (reg.height, reg.width) != (reg.full_height, reg.full_width)

@@ -3,7 +3,7 @@
 The first lesson of both course seeds: a small matrix slides over an image, multiplies
 and sums, and leaves an activation map. The page is thin: ``cnnlab.ops.correlate2d``
 does the numbers (Keras' Conv2D in NumPy, no TensorFlow), ``cnnlab.kernels`` holds the
-presets and the cell parsing, ``cnnlab.viz_kernels`` draws.
+presets and the cell parsing, ``cnnlab.viz`` draws.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import streamlit as st
 from PIL import Image
 
 from cnnlab import kernels as K
-from cnnlab import viz_kernels as V
+from cnnlab import viz as V
 from cnnlab.images import (
+    COURSE_MATRIX,
     SAMPLES,
-    SEED_MATRIX,
     load_image,
     sample,
     shrink_map,
@@ -388,7 +388,7 @@ with ci2:
 gray = color != "rgb"
 image_name = t("kernels.matrix_name")
 image_key = "seed"
-image: np.ndarray = SEED_MATRIX
+image: np.ndarray = COURSE_MATRIX
 resized_from: tuple[int, int] | None = None
 
 

@@ -1,7 +1,7 @@
 """Pooling: max against average side by side, window by window, and what pooling buys.
 
-The seed pools the edge map of a photo three times with 2×2 MaxPooling2D and
-AveragePooling2D; this page does that for any map (the Kernels page's, the seed's, a
+The course notebook pools the edge map of a photo three times with 2×2 MaxPooling2D and
+AveragePooling2D; this page does that for any map (the Kernels page's, the notebook's, a
 photo, a typed matrix), shows every window on a small matrix, and measures the two
 promises of pooling: fewer pixels and robustness to small shifts. No TensorFlow here:
 ``cnnlab.ops.pool2d`` gives Keras' numbers in NumPy.
@@ -14,7 +14,7 @@ import streamlit as st
 
 from cnnlab import images
 from cnnlab import pooling as P
-from cnnlab import viz_pooling as V
+from cnnlab import viz as V
 from cnnlab.ops import correlate2d, global_pool2d, output_size
 from dashboard import ui
 from dashboard.i18n import t
@@ -22,7 +22,7 @@ from dashboard.i18n import t
 SOURCES = ("kernels", "seed", "photo", "matrix")
 # format_func labels are dicts built during the run (in the page's language), not
 # lambdas calling t() later: AppTest and reruns may format outside the script run.
-SEED_MATRIX_TEXT = "\n".join(" ".join(str(v) for v in row) for row in images.SEED_MATRIX)
+COURSE_MATRIX_TEXT = "\n".join(" ".join(str(v) for v in row) for row in images.COURSE_MATRIX)
 MAX_SIDE = 1024  # larger photos are scaled down first: the lesson needs no more
 PLOT_CFG = {"displaylogo": False}
 
@@ -33,15 +33,15 @@ fig_width = 780 if ui.projector() else 900  # px the main column gives a figure,
 
 # ---------------------------------------------------------------- inputs (cached) ----
 @st.cache_data(show_spinner=False, max_entries=32)
-def _photo(name: str, seed_size: bool) -> np.ndarray:
+def _photo(name: str, course_size: bool) -> np.ndarray:
     gray = images.sample(name, gray=True)
-    return P.fit_to(gray, P.SEED_SHAPE) if seed_size else images.thumbnail(gray, MAX_SIDE)
+    return P.fit_to(gray, P.COURSE_PHOTO_SHAPE) if course_size else images.thumbnail(gray, MAX_SIDE)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _upload(data: bytes, seed_size: bool) -> np.ndarray:
+def _upload(data: bytes, course_size: bool) -> np.ndarray:
     gray = images.load_image(data, gray=True)
-    return P.fit_to(gray, P.SEED_SHAPE) if seed_size else images.thumbnail(gray, MAX_SIDE)
+    return P.fit_to(gray, P.COURSE_PHOTO_SHAPE) if course_size else images.thumbnail(gray, MAX_SIDE)
 
 
 def _carried() -> tuple[np.ndarray, str] | None:
@@ -103,9 +103,9 @@ with photo_cols[0]:
         valid=lambda v: v in images.SAMPLES,
     )
 with photo_cols[1]:
-    seed_size = ui.widget(
+    course_size = ui.widget(
         st.checkbox,
-        t("pooling.seed_size"),
+        t("pooling.course_size"),
         key="pooling_seed_size",
         default=True,
         url="seedsize",
@@ -119,11 +119,11 @@ with st.expander(t("pooling.upload"), icon=":material/upload:"):
         label_visibility="collapsed",
     )
 
-photo = _photo(photo_name, seed_size)
+photo = _photo(photo_name, course_size)
 photo_label = photo_name
 if upload is not None:
     try:
-        photo = _upload(upload.getvalue(), seed_size)
+        photo = _upload(upload.getvalue(), course_size)
         photo_label = upload.name
     except ValueError as err:
         ui.error_box(t("pooling.bad_upload", name=upload.name, error=err))
@@ -161,13 +161,13 @@ with ctl[3]:
 stride = size if stride_choice == 0 else int(stride_choice)
 
 # ------------------------------------------------------------- the source map ------
-seed_map = ui.shared(correlate2d, photo, P.SEED_EDGE_KERNEL, padding="same")
+course_map = ui.shared(correlate2d, photo, P.COURSE_EDGE_KERNEL, padding="same")
 carried = _carried()
 if source == "kernels" and carried is not None:
     x, x_label = carried
     st.caption(t("pooling.from_kernels", label=x_label or "—", shape=x.shape))
 elif source in ("kernels", "seed"):
-    x, x_label = seed_map, t("pooling.seed_label", photo=photo_label)
+    x, x_label = course_map, t("pooling.seed_label", photo=photo_label)
     if source == "kernels":
         st.info(t("pooling.no_carry"), icon=":material/info:")
         st.page_link("page_kernels.py", label=t("pooling.go_kernels"), icon=":material/grid_on:")
@@ -179,7 +179,7 @@ else:
         st.text_area,
         t("pooling.matrix"),
         key="pooling_matrix",
-        default=SEED_MATRIX_TEXT,
+        default=COURSE_MATRIX_TEXT,
         height=160,
         help=t("pooling.matrix_help", n=P.MAX_MATRIX_SIDE),
     )
@@ -187,7 +187,7 @@ else:
         x = P.parse_matrix(text)
     except ValueError as err:
         ui.error_box(t("pooling.bad_matrix", error=err))
-        x = images.SEED_MATRIX.astype(np.float32)
+        x = images.COURSE_MATRIX.astype(np.float32)
     x_label = t("pooling.source_matrix")
 
 h, w = x.shape
@@ -335,7 +335,7 @@ direction = ui.widget(
 )
 shift_map, shift_label = x, x_label
 if min(h, w) < 32:  # a typed matrix is too small to shift: use the seed's edge map
-    shift_map, shift_label = seed_map, t("pooling.seed_label", photo=photo_label)
+    shift_map, shift_label = course_map, t("pooling.seed_label", photo=photo_label)
 if max(shift_map.shape) > MAX_SIDE:  # the centre is enough, and fast
     ch, cw = (max(0, (n - MAX_SIDE) // 2) for n in shift_map.shape)
     shift_map = shift_map[ch : ch + MAX_SIDE, cw : cw + MAX_SIDE]

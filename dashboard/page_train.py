@@ -8,27 +8,31 @@ The job id lives in the URL (``?job=``) so a reload re-attaches.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
-from cnnlab.data import split_spec
+from cnnlab.compare import overfit_epoch
+from cnnlab.data import (
+    DatasetSpec,
+    FolderSpec,
+    KerasSpec,
+    ShapesSpec,
+    SplitSpec,
+    UploadSpec,
+    split_spec,
+)
+from cnnlab.inspect import confusion_matrix
 from cnnlab.model import PRESETS, layer_table
 from cnnlab.train import OPTIMIZERS, TrainConfig
-from cnnlab.viz_train import confusion_figure, confusion_matrix, curves_figure, overfit_epoch
+from cnnlab.viz import confusion_figure, curves_figure, upscale
 from dashboard import state, ui
 from dashboard.i18n import t
 
 CHALLENGE_EPOCHS, CHALLENGE_SEED = 10, 0  # the notebook's exercise: 10 epochs, fixed split
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
-
-
-def _upscale(img: np.ndarray, side: int = 96) -> np.ndarray:
-    """Nearest-neighbour enlargement so small images stay crisp."""
-    k = max(1, side // max(img.shape[:2]))
-    out = np.repeat(np.repeat(img, k, axis=0), k, axis=1)
-    return out[..., 0] if out.shape[-1] == 1 else out
 
 
 def _what_trains() -> tuple:
@@ -41,7 +45,7 @@ def _what_trains() -> tuple:
         data_error = None
     except ValueError as exc:
         shape, data_error = cfg.input_shape, str(exc)
-    sized = cfg.with_data(input_shape=shape, num_classes=_n_classes(spec))
+    sized = cfg.with_data(input_shape=shape, num_classes=spec.num_classes or 2)
     error = data_error
     params = None
     try:
@@ -55,7 +59,7 @@ def _what_trains() -> tuple:
             st.markdown(t("train.model_params", params=ui.count(params), shape=str(tuple(shape))))
         st.page_link("page_architecture.py", label=t("train.change_model"), icon=":material/edit:")
     with right, st.container(border=True):
-        st.markdown(f"**{t('train.data')}:** {t('data.src_' + spec['source'])}")
+        st.markdown(f"**{t('train.data')}:** {t('data.src_' + spec.source)}")
         st.caption(_spec_text(spec))
         st.page_link("page_data.py", label=t("train.change_data"), icon=":material/edit:")
     c1, c2 = st.columns(2)
@@ -77,33 +81,21 @@ def _what_trains() -> tuple:
 _LOADED = "_train_preset_loaded"  # which preset button was just pressed
 
 
-def _n_classes(spec: dict) -> int:
-    """Classes of a dataset recipe without loading it (2 when only loading can tell)."""
-    from cnnlab.data import KERAS_SETS
-
-    if spec["source"] == "shapes":
-        return len(spec["classes"])
-    if spec["source"] == "keras":
-        return len(KERAS_SETS[spec["name"]][0])
-    return 2
-
-
-def _spec_text(spec: dict) -> str:
+def _spec_text(spec: DatasetSpec) -> str:
     """One line on the dataset, in the page's language ("2,000 images 32×32×1 · …")."""
-    source = spec["source"]
-    if source == "shapes":
+    if isinstance(spec, ShapesSpec):
         return t(
-            "train.spec_shapes", n=ui.count(spec["n"]), side=spec["size"], c=spec["channels"],
-            classes=", ".join(ui.class_names(spec["classes"])), noise=spec["noise"],
-            clutter=spec["clutter"], seed=spec["seed"],
+            "train.spec_shapes", n=ui.count(spec.n), side=spec.size, c=spec.channels,
+            classes=", ".join(ui.class_names(spec.classes)), noise=spec.noise,
+            clutter=spec.clutter, seed=spec.seed,
         )  # fmt: skip
-    if source == "keras":
-        return t("train.spec_keras", name=spec["name"], n=ui.count(spec["n"]), seed=spec["seed"])
-    if source in ("folder", "upload"):
-        h, w = spec["image_size"]
-        where = spec["path"] if source == "folder" else spec["id"]
-        return t("train.spec_folder", where=where, h=h, w=w, c=spec["channels"])
-    return t(f"train.spec_{source}")
+    if isinstance(spec, KerasSpec):
+        return t("train.spec_keras", name=spec.name, n=ui.count(spec.n), seed=spec.seed)
+    if isinstance(spec, FolderSpec | UploadSpec):
+        h, w, c = spec.input_shape
+        where = spec.path if isinstance(spec, FolderSpec) else spec.id
+        return t("train.spec_folder", where=where, h=h, w=w, c=c)
+    return t(f"train.spec_{spec.source}")
 
 
 def _settings() -> tuple[TrainConfig, bool]:
@@ -151,16 +143,16 @@ def _settings() -> tuple[TrainConfig, bool]:
     return cfg, bool(challenge)
 
 
-def _start(cfg, spec: dict, train_cfg: TrainConfig, challenge: bool) -> None:
+def _start(cfg, spec: DatasetSpec, train_cfg: TrainConfig, challenge: bool) -> None:
     if challenge:
-        spec = {**spec, "split": {"val_fraction": 0.2, "test_fraction": 0.0, "seed": 0}}
+        spec = replace(spec, split=SplitSpec())  # the notebook's split: 20 %, seed 0
     try:
         with st.spinner(t("train.loading_data")):
             parts = split_spec(spec)
         train_data, val_data = parts[0], parts[1]
         job = state.registry().submit(
             cfg, train_data, val_data, train_cfg, owner=state.owner(),
-            label=f"{cfg.name} · {spec['source']}", tags=("challenge",) if challenge else (),
+            label=f"{cfg.name} · {spec.source}", tags=("challenge",) if challenge else (),
         )  # fmt: skip
     except ValueError as exc:
         ui.error_box(str(exc))
@@ -233,7 +225,7 @@ def _live(job) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _predictions(job_id: str, _model, _x: np.ndarray) -> np.ndarray:
-    from cnnlab.predict import predict_proba
+    from cnnlab.inspect import predict_proba
 
     return predict_proba(_model, _x)
 
@@ -285,7 +277,7 @@ def _results(job) -> None:
             st.caption(t("train.cell_empty"))
         else:
             st.image(
-                [_upscale(val.x[i]) for i in idx],
+                [upscale(val.x[i], 96) for i in idx],
                 caption=[f"{probs[i, cell[1]]:.2f}" for i in idx],
                 width=84,
             )
@@ -299,7 +291,7 @@ def _results(job) -> None:
         ok = pred[i] == val.y[i]
         mark = "✓" if ok else f"✗ {t('train.wrong')}"
         text = t("train.prediction", p=f"{probs[i, -1]:.2f}", mark=mark, cls=names[pred[i]])
-        cols[n % 6].image(_upscale(val.x[i], 120), caption=text, width="stretch")
+        cols[n % 6].image(upscale(val.x[i], 120), caption=text, width="stretch")
     path = state.store().model_path(job.run_id) if job.run_id else None
     if path is not None:
         st.download_button(
@@ -314,11 +306,11 @@ def _upload_model() -> None:
         up = st.file_uploader(t("train.upload"), type=["keras"], key="train_upload")
         if up is None:
             return
+        from cnnlab import cnnlab_home
         from cnnlab.modelfile import load_model_file, store_model_file
-        from cnnlab.runs import default_home
 
         try:
-            path = store_model_file(up.getvalue(), default_home() / "uploads" / "models")
+            path = store_model_file(up.getvalue(), cnnlab_home() / "uploads" / "models")
             model = load_model_file(path)
         except ValueError as exc:
             ui.error_box(t("train.upload_bad", reason=str(exc)))

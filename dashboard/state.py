@@ -11,10 +11,11 @@ import uuid
 
 import streamlit as st
 
-from cnnlab.data import normalize_spec
+from cnnlab import cnnlab_home
+from cnnlab.data import DatasetSpec, parse_spec
 from cnnlab.jobs import JobRegistry
 from cnnlab.model import PRESETS, ModelConfig
-from cnnlab.runs import RunStore, default_home
+from cnnlab.runs import RunStore
 
 __all__ = [
     "store",
@@ -37,7 +38,7 @@ def _registry(home: str) -> JobRegistry:
 
 def registry() -> JobRegistry:
     """One registry per process and CNNLAB_HOME: jobs outlive pages, reloads, sessions."""
-    return _registry(str(default_home()))
+    return _registry(str(cnnlab_home()))
 
 
 def store() -> RunStore:
@@ -56,15 +57,15 @@ def model_cfg() -> ModelConfig:
     return PRESETS["seed_shapes"]
 
 
-def data_spec() -> dict:
+def data_spec() -> DatasetSpec:
     """The dataset recipe from the Data page, else 2,000 synthetic shapes."""
     raw = st.session_state.get("dataset_spec")
     if raw:
         try:
-            return normalize_spec(raw)
+            return parse_spec(raw)
         except (TypeError, ValueError):
             pass
-    return normalize_spec(DEFAULT_SPEC)
+    return parse_spec(DEFAULT_SPEC)
 
 
 _frozen_at = 0  # len(sys.modules) at the last gc.freeze()

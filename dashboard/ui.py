@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import viz_model
+from cnnlab import viz
 from cnnlab.model import LayerRow
 from dashboard.i18n import lang, t
 
@@ -22,7 +22,7 @@ __all__ = [
     "PlotStyle",
     "style",
     "projector",
-    "seed",
+    "initial_value",
     "widget",
     "header",
     "coming_soon",
@@ -82,7 +82,7 @@ def _decode(raw: str, default: Any) -> Any:
     return raw
 
 
-def seed(
+def initial_value(
     key: str,
     default: Any,
     url: str | None = None,
@@ -120,10 +120,10 @@ def widget(
     """Create a Streamlit widget whose value survives page switches and lives in the URL.
 
     ``make`` is the Streamlit widget function (``st.slider``, ``st.selectbox``, …); its
-    first value is chosen by :func:`seed`. With ``url``, the value is written to
+    first value is chosen by :func:`initial_value`. With ``url``, the value is written to
     ``?<url>=`` on every run so that a copied link reopens the same view.
     """
-    seed(key, default, url, valid)
+    initial_value(key, default, url, valid)
     value = make(label, *args, key=key, **kwargs)
     st.session_state[_KEEP][key] = value
     if url:
@@ -281,13 +281,13 @@ class _Sent(go.Figure):
 
 
 def _plain(builder: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
-    return lambda *args, **kwargs: viz_model.plain(builder, *args, **kwargs)
+    return lambda *args, **kwargs: viz.plain(builder, *args, **kwargs)
 
 
 def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -> None:
-    """Draw the ``cnnlab.viz_model`` figure ``builder(*args, **kwargs)``, full width.
+    """Draw the ``cnnlab.viz`` model figure ``builder(*args, **kwargs)``, full width.
 
-    Built as plain dicts (:func:`cnnlab.viz_model.plain`) and shared like
+    Built as plain dicts (:func:`cnnlab.viz.plain`) and shared like
     :func:`shared` (read-only): on a slider move this costs about a fifth of building a
     Figure and letting Streamlit convert it. The dicts carry no Plotly template
     (Streamlit's theme draws the chart), so every trace sets its own colours.

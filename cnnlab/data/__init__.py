@@ -15,6 +15,7 @@ from cnnlab.data._decode import EXTENSIONS, FITS
 from cnnlab.data._folder import REASONS, FolderReport, Skipped, load_folder, parse_image_size
 from cnnlab.data._keras import KERAS_SETS, KerasDataError, keras_cache_dir, load_keras
 from cnnlab.data._lfw import load_lfw
+from cnnlab.data._load import from_spec, input_shape, load_spec, split_spec
 from cnnlab.data._roots import (
     cache_dir,
     cnnlab_home,
@@ -27,11 +28,15 @@ from cnnlab.data._roots import (
 from cnnlab.data._shapes import SHAPE_CLASSES, make_shapes
 from cnnlab.data._spec import (
     SOURCES,
-    from_spec,
-    input_shape,
-    load_spec,
+    DatasetSpec,
+    FolderSpec,
+    KerasSpec,
+    LfwSpec,
+    ShapesSpec,
+    SplitSpec,
+    UploadSpec,
     normalize_spec,
-    split_spec,
+    parse_spec,
 )
 from cnnlab.data._split import split, split_indices, subsample
 from cnnlab.data._zip import MAX_BYTES, MAX_FILES, extract_zip, save_upload
@@ -67,6 +72,14 @@ __all__ = [
     "split_indices",
     "subsample",
     "SOURCES",
+    "DatasetSpec",
+    "SplitSpec",
+    "ShapesSpec",
+    "LfwSpec",
+    "KerasSpec",
+    "FolderSpec",
+    "UploadSpec",
+    "parse_spec",
     "normalize_spec",
     "from_spec",
     "load_spec",

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab._checks import whole
+
 __all__ = ["FLIPS", "AugmentConfig", "augment", "augment_many"]
 
 FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
@@ -101,7 +103,6 @@ def augment(image: np.ndarray, cfg: AugmentConfig, *, seed: int = 0) -> np.ndarr
 
 def augment_many(image: np.ndarray, cfg: AugmentConfig, n: int = 8, *, seed: int = 0) -> np.ndarray:
     """``n`` augmentations of one image, ``(n, H, W, C)`` uint8; the same seed, the same set."""
-    if isinstance(n, bool) or int(n) != n or not 1 <= n <= 64:
-        raise ValueError(f"n must be an integer in [1, 64], got {n!r}")
+    whole(n, "n", low=1, high=64)
     seeds = np.random.SeedSequence(seed).generate_state(int(n))
     return np.stack([augment(image, cfg, seed=int(s)) for s in seeds])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cnnlab.data._spec import DatasetSpec
 
 __all__ = ["Dataset"]
 
@@ -31,7 +34,7 @@ class Dataset:
     y: np.ndarray  # (N,) int64 class index into class_names
     class_names: tuple[str, ...]  # label names, index = class id
     source: str = ""  # where it came from, for people ("shapes: 2000 images, seed 0")
-    spec: Mapping[str, Any] | None = field(default=None)  # recipe for from_spec (JSON-safe)
+    spec: DatasetSpec | None = field(default=None)  # recipe for from_spec (typed, JSON-able)
 
     def __post_init__(self) -> None:
         x = np.asarray(self.x)

@@ -82,13 +82,13 @@ def decode(path: str | os.PathLike, size_hw: tuple[int, int], fit: str, channels
             if fmt == "JPEG":  # decode at a reduced scale (still ≥ the target size): faster
                 im.draft("RGB" if channels == 3 else "L", (size_hw[1], size_hw[0]))
             im.load()
-            im = ImageOps.exif_transpose(im) or im
-            if im.mode in ("P", "PA", "LA", "RGBA") or "transparency" in im.info:
-                rgba = im.convert("RGBA")
-                im = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-                im.alpha_composite(rgba)  # transparent parts become black
-            im = im.convert("RGB" if channels == 3 else "L")
-            out = np.asarray(_fit(im, size_hw, fit), dtype=np.uint8)
+            pic: Image.Image = ImageOps.exif_transpose(im) or im
+            if pic.mode in ("P", "PA", "LA", "RGBA") or "transparency" in pic.info:
+                rgba = pic.convert("RGBA")
+                pic = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+                pic.alpha_composite(rgba)  # transparent parts become black
+            pic = pic.convert("RGB" if channels == 3 else "L")
+            out = np.asarray(_fit(pic, size_hw, fit), dtype=np.uint8)
     except UnidentifiedImageError:
         return Decoded(None, "not_image", "not an image PIL can identify")
     except Image.DecompressionBombError as exc:

@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from cnnlab._files import atomic_write
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._decode import FITS, classify_name, decode
 from cnnlab.data._roots import cache_dir, is_hidden
@@ -129,7 +129,7 @@ def _class_root(root: Path) -> Path:
         root = inner
 
 
-def _walk(path: str, rel: str):
+def _walk(path: str, rel: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Yield ``(rel path, DirEntry)`` for every non-directory under ``path``, sorted.
 
     Links to folders are yielded (to be reported), never followed.
@@ -146,7 +146,9 @@ def _walk(path: str, rel: str):
             yield r, e
 
 
-def _scan(root: Path, class_root: Path):
+def _scan(
+    root: Path, class_root: Path
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]], list[Skipped], list[str]]:
     """(entries for the cache key, candidates [(rel, class name)], skipped, class names)."""
     key_entries: list[tuple[str, int, int]] = []
     candidates: list[tuple[str, str]] = []
@@ -182,7 +184,9 @@ def _scan(root: Path, class_root: Path):
     return key_entries, candidates, skipped, classes
 
 
-def _cache_key(entries, size_hw, fit, channels) -> str:
+def _cache_key(
+    entries: list[tuple[str, int, int]], size_hw: tuple[int, int], fit: str, channels: int
+) -> str:
     blob = json.dumps([_CACHE_VERSION, list(size_hw), fit, channels, sorted(entries)])
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -191,25 +195,14 @@ def _pixels_file(npz: Path) -> Path:
     return npz.with_suffix(".x.npy")
 
 
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_cache(path: Path, x: np.ndarray, y: np.ndarray, report: FolderReport) -> None:
     """Pixels to ``<key>.x.npy`` (fast to read back), then labels and report to
     ``<key>.npz``; each written to a temporary file and renamed, the .npz last, so a
     present .npz always has its pixels."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic(_pixels_file(path), lambda f: np.save(f, x))
-        _atomic(path, lambda f: np.savez(f, y=y, report=np.array(report.to_json())))
+        atomic_write(_pixels_file(path), lambda f: np.save(f, x))
+        atomic_write(path, lambda f: np.savez(f, y=y, report=np.array(report.to_json())))
     except OSError:  # a full or read-only disk only costs the speed-up
         return
     _prune(path.parent, keep=path)
@@ -308,7 +301,7 @@ def load_folder(
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         results = list(pool.map(lambda c: decode(root / c[0], size_hw, fit, channels), candidates))
     images, labels, notes = [], [], []
-    per_class = Counter()
+    per_class: Counter[str] = Counter()
     for (rel, cls), res in zip(candidates, results, strict=True):
         if res.pixels is None:
             skipped.append(Skipped(rel, res.reason, res.detail))

@@ -77,7 +77,9 @@ def load_keras(name: str, *, n: int | None = 10_000, seed: int = 0) -> Dataset:
         ) from None
     x = np.asarray(x, dtype=np.uint8).reshape((-1, *shape))
     y = np.asarray(y, dtype=np.int64).reshape(-1)
-    spec = {"source": "keras", "name": name, "n": int(n) if n else None, "seed": int(seed)}
+    from cnnlab.data._spec import KerasSpec  # (it imports KERAS_SETS from here)
+
+    spec = KerasSpec(name=name, n=int(n) if n else None, seed=int(seed))
     full = Dataset(x, y, names, f"Keras {name}", spec)
     ds = subsample(full, n, seed=seed) if n else full
     return Dataset(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlab.data._dataset import Dataset
+from cnnlab.data._spec import LfwSpec
 
 __all__ = ["load_lfw"]
 
@@ -24,4 +25,4 @@ def load_lfw() -> Dataset:
     x = np.clip(np.rint(images * 255), 0, 255).astype(np.uint8)[..., None]
     y = np.repeat(np.array([0, 1], dtype=np.int64), [100, 100])
     source = "scikit-image LFW subset: 100 faces and 100 non-faces, 25×25 grayscale"
-    return Dataset(x, y, ("face", "non-face"), source, {"source": "lfw"})
+    return Dataset(x, y, ("face", "non-face"), source, LfwSpec())

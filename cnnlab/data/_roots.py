@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from cnnlab._home import cnnlab_home
+
 __all__ = [
     "cnnlab_home",
     "data_root",
@@ -24,11 +26,6 @@ __all__ = [
 
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
 _MAX_DEPTH = 3
-
-
-def cnnlab_home() -> Path:
-    """``$CNNLAB_HOME`` or ``~/.cnnlab``: caches, uploads and runs."""
-    return Path(os.environ.get("CNNLAB_HOME") or Path.home() / ".cnnlab").expanduser()
 
 
 def data_root() -> Path:

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cnnlab._checks import whole
 from cnnlab.data._dataset import Dataset
+from cnnlab.data._spec import ShapesSpec
 
 __all__ = ["SHAPE_CLASSES", "make_shapes"]
 
@@ -87,11 +89,11 @@ def _clutter(rng: np.random.Generator, size: int, count: int) -> tuple[np.ndarra
     return cov, val
 
 
-def _check(n: int, size: int, channels: int, classes: Sequence[str], noise: float, clutter: int):
-    if isinstance(n, bool) or int(n) != n or not 1 <= n <= _MAX_N:
-        raise ValueError(f"n must be an integer in [1, {_MAX_N}], got {n!r}")
-    if isinstance(size, bool) or int(size) != size or not _MIN_SIZE <= size <= _MAX_SIZE:
-        raise ValueError(f"size must be an integer in [{_MIN_SIZE}, {_MAX_SIZE}], got {size!r}")
+def _check(
+    n: int, size: int, channels: int, classes: Sequence[str], noise: float, clutter: int
+) -> None:
+    whole(n, "n", low=1, high=_MAX_N)
+    whole(size, "size", low=_MIN_SIZE, high=_MAX_SIZE)
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
     if isinstance(classes, str):
@@ -103,8 +105,7 @@ def _check(n: int, size: int, channels: int, classes: Sequence[str], noise: floa
         )
     if not 0.0 <= float(noise) <= 1.0:
         raise ValueError(f"noise must be in [0, 1] (std as a fraction of 255), got {noise!r}")
-    if isinstance(clutter, bool) or int(clutter) != clutter or not 0 <= clutter <= 20:
-        raise ValueError(f"clutter must be an integer in [0, 20], got {clutter!r}")
+    whole(clutter, "clutter", low=0, high=20)
 
 
 def make_shapes(
@@ -156,16 +157,15 @@ def make_shapes(
         if noise:
             img = img + rng.normal(0.0, noise * 255, img.shape)
         x[i] = np.clip(np.rint(img), 0, 255).astype(np.uint8)
-    spec = {
-        "source": "shapes",
-        "n": n,
-        "size": size,
-        "channels": channels,
-        "classes": list(classes),
-        "noise": float(noise),
-        "clutter": clutter,
-        "seed": int(seed),
-    }
+    spec = ShapesSpec(
+        n=int(n),
+        size=int(size),
+        channels=int(channels),
+        classes=tuple(classes),
+        noise=float(noise),
+        clutter=int(clutter),
+        seed=int(seed),
+    )
     color = "grayscale" if channels == 1 else "RGB"
     source = (
         f"synthetic shapes ({', '.join(classes)}): {n} images {size}×{size} {color}, "

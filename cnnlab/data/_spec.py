@@ -1,168 +1,258 @@
-"""Dataset recipes: small JSON-safe dicts that rebuild a dataset anywhere.
+"""Dataset recipes: small typed specs that rebuild a dataset anywhere.
 
-The Data page publishes one as ``st.session_state["dataset_spec"]``; the Train page (or a
-notebook) calls ``from_spec`` to get the very same images and ``split_spec`` for the same
-train/validation split. Built datasets are cached (in memory, and on disk for folders).
+One frozen dataclass per source (:class:`ShapesSpec`, :class:`LfwSpec`, :class:`KerasSpec`,
+:class:`FolderSpec`, :class:`UploadSpec`), each with its train/validation split
+(:class:`SplitSpec`), ``to_dict()`` (JSON-safe: what the URL, the run store and a config
+file hold), ``describe()`` and ``num_classes``. :func:`parse_spec` reads the dict form.
+The Data page publishes one; the Train page (or a notebook) calls ``from_spec`` to get the
+very same images and ``split_spec`` for the same split (:mod:`cnnlab.data._load`).
+
+>>> spec = parse_spec({"source": "shapes", "n": 500})
+>>> spec.size, spec.num_classes, spec.input_shape
+(32, 2, (32, 32, 1))
+>>> parse_spec(spec.to_dict()) == spec
+True
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
-from cnnlab.data._dataset import Dataset
-from cnnlab.data._folder import FolderReport, load_folder, parse_image_size
-from cnnlab.data._keras import KERAS_SETS, load_keras
-from cnnlab.data._lfw import load_lfw
-from cnnlab.data._roots import resolve_folder, upload_path
-from cnnlab.data._shapes import make_shapes
-from cnnlab.data._split import split
+from cnnlab.data._folder import parse_image_size
+from cnnlab.data._keras import KERAS_SETS
 
-__all__ = ["SOURCES", "normalize_spec", "from_spec", "load_spec", "split_spec", "input_shape"]
+__all__ = [
+    "SOURCES",
+    "SplitSpec",
+    "ShapesSpec",
+    "LfwSpec",
+    "KerasSpec",
+    "FolderSpec",
+    "UploadSpec",
+    "DatasetSpec",
+    "parse_spec",
+    "normalize_spec",
+]
 
-_FOLDER = {"image_size": [150, 150], "fit": "crop", "channels": 3}
-_DEFAULTS: dict[str, dict[str, Any]] = {
-    "shapes": {
-        "n": 2000,
-        "size": 32,
-        "channels": 1,
-        "classes": ["circle", "square"],
-        "noise": 0.0,
-        "clutter": 0,
-        "seed": 0,
-    },
-    "lfw": {},
-    "keras": {"name": "mnist", "n": 10_000, "seed": 0},
-    "folder": {"path": None, **_FOLDER},
-    "upload": {"id": None, **_FOLDER},
+
+@dataclass(frozen=True, kw_only=True)
+class SplitSpec:
+    """How a dataset is cut into train / validation (/ test), stratified by class."""
+
+    val_fraction: float = 0.2  # share of each class held out to validate
+    test_fraction: float = 0.0  # share held out for a final test (0: no test part)
+    seed: int = 0  # which images fall in which part
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Spec:
+    """Fields and behaviour every source shares; subclasses add their own fields."""
+
+    source: ClassVar[str]
+    split: SplitSpec = field(default_factory=SplitSpec)  # the split it is trained with
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-safe form: ``{"source": …, <fields>…, "split": {…}}``."""
+        out: dict[str, Any] = {"source": self.source}
+        for f in fields(self):
+            if f.name != "split":
+                value = getattr(self, f.name)
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        out["split"] = asdict(self.split)
+        return out
+
+    @property
+    def num_classes(self) -> int | None:
+        """Number of classes, or None when only loading can tell (folders, uploads)."""
+        return None
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """The model input ``(H, W, C)``, known without loading any image."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line for people, in English (the dashboard words its own per language)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShapesSpec(_Spec):
+    """Synthetic shapes drawn by :func:`cnnlab.data.make_shapes` (the tutorial's data)."""
+
+    source: ClassVar[str] = "shapes"
+    n: int = 2000  # images in all, balanced over the classes
+    size: int = 32  # side in pixels (the tutorial: 32)
+    channels: int = 1  # 1 grey, 3 colour
+    classes: tuple[str, ...] = ("circle", "square")  # names from SHAPE_CLASSES
+    noise: float = 0.0  # Gaussian noise std as a fraction of 255
+    clutter: int = 0  # distracting blobs per image
+    seed: int = 0  # which shapes are drawn
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (int(self.size), int(self.size), int(self.channels))
+
+    def describe(self) -> str:
+        h, w, c = self.input_shape
+        return (
+            f"shapes: {self.n:,} images {h}×{w}×{c}, classes {', '.join(self.classes)}, "
+            f"noise {self.noise}, clutter {self.clutter}, seed {self.seed}"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LfwSpec(_Spec):
+    """scikit-image's 200 real 25×25 grey pictures: faces and non-faces."""
+
+    source: ClassVar[str] = "lfw"
+
+    @property
+    def num_classes(self) -> int:
+        return 2
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (25, 25, 1)
+
+    def describe(self) -> str:
+        return "lfw: 200 images 25×25×1, classes face, not face"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KerasSpec(_Spec):
+    """A dataset Keras downloads (MNIST, Fashion-MNIST, CIFAR-10), subsampled."""
+
+    source: ClassVar[str] = "keras"
+    name: str = "mnist"  # a key of KERAS_SETS
+    n: int | None = 10_000  # images kept (a stratified subsample); None: all of them
+    seed: int = 0  # which images are kept
+
+    @property
+    def num_classes(self) -> int:
+        return len(KERAS_SETS[self.name][0])
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return KERAS_SETS[self.name][1]
+
+    def describe(self) -> str:
+        h, w, c = self.input_shape
+        n = "all" if self.n is None else f"{self.n:,}"
+        return f"keras {self.name}: {n} images {h}×{w}×{c}, seed {self.seed}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ImagesSpec(_Spec):
+    """Pictures in class subfolders, resized to one size on loading."""
+
+    image_size: tuple[int, int] = (150, 150)  # (height, width) every picture is fitted to
+    fit: str = "crop"  # how a picture of another ratio is fitted: one of FITS
+    channels: int = 3  # 1 grey, 3 colour
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        h, w = self.image_size
+        return (int(h), int(w), int(self.channels))
+
+    def _describe(self, where: str) -> str:
+        h, w, c = self.input_shape
+        return f"{self.source} {where}: images {h}×{w}×{c} ({self.fit})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FolderSpec(_ImagesSpec):
+    """A folder of class subfolders under the data root (like the notebook's PetImages)."""
+
+    source: ClassVar[str] = "folder"
+    path: str  # relative to the data root; never an arbitrary path
+
+    def describe(self) -> str:
+        return self._describe(self.path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadSpec(_ImagesSpec):
+    """A zip of class folders uploaded on the Data page, by its upload id."""
+
+    source: ClassVar[str] = "upload"
+    id: str  # the upload's id (16 hex digits)
+
+    def describe(self) -> str:
+        return self._describe(self.id)
+
+
+DatasetSpec = ShapesSpec | LfwSpec | KerasSpec | FolderSpec | UploadSpec
+_CLASSES: dict[str, type[_Spec]] = {
+    c.source: c for c in (ShapesSpec, LfwSpec, KerasSpec, FolderSpec, UploadSpec)
 }
-SOURCES: tuple[str, ...] = tuple(_DEFAULTS)
-_SPLIT = {"val_fraction": 0.2, "test_fraction": 0.0, "seed": 0}
-_MEMO: OrderedDict[str, Dataset] = OrderedDict()
-_MEMO_SIZE = 4
+SOURCES: tuple[str, ...] = tuple(_CLASSES)
 
 
-def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill defaults and check names: the canonical form (what the URL and Train see).
+def _split(raw: object) -> SplitSpec:
+    allowed = [f.name for f in fields(SplitSpec)]
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping) or set(raw) - set(allowed):
+        raise ValueError(f"spec split must be a dict with keys {sorted(allowed)}, got {raw!r}")
+    return SplitSpec(**raw)
 
-    >>> normalize_spec({"source": "shapes", "n": 500})["size"]
-    32
+
+def parse_spec(spec: Mapping[str, Any] | DatasetSpec) -> DatasetSpec:
+    """The typed spec of a dict (defaults filled, names checked), or ``spec`` itself.
+
+    >>> parse_spec({"source": "folder", "path": "PetImages"}).image_size
+    (150, 150)
+    >>> parse_spec({"source": "shapes", "size": 32, "colour": 1})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown keys ['colour'] in a 'shapes' spec (allowed: ['channels', 'classes', \
+'clutter', 'n', 'noise', 'seed', 'size', 'source', 'split'])
     """
+    if isinstance(spec, _Spec):
+        return spec  # type: ignore[return-value]
     if not isinstance(spec, Mapping):
         raise ValueError(f"a dataset spec must be a dict, got {spec!r}")
     source = spec.get("source")
-    if source not in _DEFAULTS:
+    if source not in _CLASSES:
         raise ValueError(f"spec source must be one of {SOURCES}, got {source!r}")
-    allowed = {"source", "split", *_DEFAULTS[source]}
+    cls = _CLASSES[source]
+    names = [f.name for f in fields(cls) if f.name != "split"]
+    allowed = {"source", "split", *names}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise ValueError(
             f"unknown keys {unknown} in a {source!r} spec (allowed: {sorted(allowed)})"
         )
-    out: dict[str, Any] = {"source": source, **copy.deepcopy(_DEFAULTS[source])}
-    out.update({k: copy.deepcopy(v) for k, v in spec.items() if k != "split"})
-    raw_split = spec.get("split") or {}
-    if not isinstance(raw_split, Mapping) or set(raw_split) - set(_SPLIT):
-        raise ValueError(f"spec split must be a dict with keys {sorted(_SPLIT)}, got {raw_split!r}")
-    out["split"] = {**_SPLIT, **raw_split}
-    if source in ("folder", "upload"):
-        h, w = parse_image_size(out["image_size"])
-        out["image_size"] = [h, w]
-        need = "path" if source == "folder" else "id"
-        if not out[need]:
-            raise ValueError(f"a {source!r} spec needs {need!r}, got {spec!r}")
-    if source == "keras" and out["name"] not in KERAS_SETS:
-        raise ValueError(f"Keras dataset must be one of {tuple(KERAS_SETS)}, got {out['name']!r}")
-    json.dumps(out)  # JSON-safe or TypeError
-    return out
-
-
-def _data_key(spec: Mapping[str, Any]) -> str:
-    return json.dumps({k: v for k, v in spec.items() if k != "split"}, sort_keys=True)
-
-
-def load_spec(spec: Mapping[str, Any]) -> tuple[Dataset, FolderReport | None]:
-    """Build or load the dataset of ``spec``; folders also return their report.
-
-    Folders are read only under the data root (``cnnlab.data.data_root()``), uploads only
-    from the uploads folder: a spec cannot name an arbitrary path.
-    """
-    s = normalize_spec(spec)
-    src = s["source"]
-    if src in ("folder", "upload"):
-        path = resolve_folder(s["path"]) if src == "folder" else upload_path(s["id"])
-        ds, report = load_folder(
-            path, image_size=s["image_size"], fit=s["fit"], channels=s["channels"]
+    values: dict[str, Any] = {k: spec[k] for k in names if k in spec}
+    if "classes" in values and not isinstance(values["classes"], str):
+        values["classes"] = tuple(values["classes"])
+    if issubclass(cls, _ImagesSpec):
+        need = "path" if cls is FolderSpec else "id"
+        if not values.get(need):
+            raise ValueError(f"a {source!r} spec needs {need!r}, got {dict(spec)!r}")
+        if "image_size" in values:
+            values["image_size"] = parse_image_size(values["image_size"])
+    if cls is KerasSpec and values.get("name", "mnist") not in KERAS_SETS:
+        raise ValueError(
+            f"Keras dataset must be one of {tuple(KERAS_SETS)}, got {values['name']!r}"
         )
-        return replace(ds, spec=s), report
-    key = _data_key(s)
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return replace(_MEMO[key], spec=s), None
-    if src == "shapes":
-        ds = make_shapes(
-            s["n"],
-            size=s["size"],
-            channels=s["channels"],
-            classes=tuple(s["classes"]),
-            seed=s["seed"],
-            noise=s["noise"],
-            clutter=s["clutter"],
-        )
-    elif src == "lfw":
-        ds = load_lfw()
-    else:
-        ds = load_keras(s["name"], n=s["n"], seed=s["seed"])
-    ds.x.flags.writeable = False
-    ds.y.flags.writeable = False
-    _MEMO[key] = ds
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return replace(ds, spec=s), None
+    out = cls(split=_split(spec.get("split")), **values)
+    json.dumps(out.to_dict())  # JSON-safe or TypeError
+    return out  # type: ignore[return-value]
 
 
-def from_spec(spec: Mapping[str, Any]) -> Dataset:
-    """The dataset a spec describes (cached; arrays are read-only).
+def normalize_spec(spec: Mapping[str, Any] | DatasetSpec) -> dict[str, Any]:
+    """``parse_spec(spec).to_dict()``: the canonical dict (what the URL and a run keep).
 
-    >>> ds = from_spec({"source": "shapes", "n": 40, "size": 16})
-    >>> ds.image_shape, ds.spec["split"]["val_fraction"]
-    ((16, 16, 1), 0.2)
+    >>> normalize_spec({"source": "shapes", "n": 500})["size"]
+    32
     """
-    return load_spec(spec)[0]
-
-
-def split_spec(spec: Mapping[str, Any]) -> tuple[Dataset, ...]:
-    """``split(from_spec(spec), ...)`` with the spec's own split settings.
-
-    ``(train, val)``, or ``(train, val, test)`` when the spec asks for a test part.
-    """
-    s = normalize_spec(spec)
-    sp = s["split"]
-    return split(
-        from_spec(s),
-        val_fraction=sp["val_fraction"],
-        test_fraction=sp["test_fraction"],
-        seed=sp["seed"],
-    )
-
-
-def input_shape(spec: Mapping[str, Any]) -> tuple[int, int, int]:
-    """The model input ``(H, W, C)`` of a spec, without loading any image.
-
-    >>> input_shape({"source": "folder", "path": "PetImages"})
-    (150, 150, 3)
-    """
-    s = normalize_spec(spec)
-    src = s["source"]
-    if src == "shapes":
-        return (int(s["size"]), int(s["size"]), int(s["channels"]))
-    if src == "lfw":
-        return (25, 25, 1)
-    if src == "keras":
-        return KERAS_SETS[s["name"]][1]
-    h, w = s["image_size"]
-    return (int(h), int(w), int(s["channels"]))
+    return parse_spec(spec).to_dict()

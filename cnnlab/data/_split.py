@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab._checks import whole
 from cnnlab.data._dataset import Dataset
 
 __all__ = ["split", "split_indices", "subsample"]
@@ -83,8 +84,7 @@ def subsample(dataset: Dataset, n: int, *, seed: int = 0) -> Dataset:
     >>> subsample(make_shapes(100), 10).counts().tolist()
     [5, 5]
     """
-    if isinstance(n, bool) or int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    whole(n, "n", low=1, message="n must be a positive integer")
     if n >= len(dataset):
         return dataset
     _, keep, _ = split_indices(dataset.y, val_fraction=n / len(dataset), seed=seed)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 __all__ = [
     "ACTIVATIONS",
@@ -74,7 +75,7 @@ class DropoutBlock:
 
 
 Block = ConvBlock | PoolBlock | DropoutBlock
-_BLOCKS: dict[str, type] = {b.kind: b for b in (ConvBlock, PoolBlock, DropoutBlock)}
+_BLOCKS: dict[str, type[Block]] = {b.kind: b for b in (ConvBlock, PoolBlock, DropoutBlock)}
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class ModelConfig:
 
         A sigmoid output becomes softmax when there are more than two classes.
         """
-        shape = self.input_shape if input_shape is None else tuple(int(v) for v in input_shape)
+        shape = self.input_shape if input_shape is None else _ints(input_shape)
         k = self.num_classes if num_classes is None else int(num_classes)
         output = "softmax" if (self.output == "sigmoid" and k != 2) else self.output
         return replace(self, input_shape=shape, num_classes=k, output=output)
@@ -203,6 +204,11 @@ def _make(kind: type, data: dict[str, Any], what: str) -> Any:
         raise ValueError(f"{what} must be a dict, got {data!r}")
     _check_keys(kind, data, what)
     return kind(**data)
+
+
+def _ints(shape: Sequence[int]) -> tuple[int, int, int]:
+    """``shape`` as ints (its length is checked where the model is laid out)."""
+    return cast("tuple[int, int, int]", tuple(int(v) for v in shape))
 
 
 def _block_from_dict(data: dict[str, Any]) -> Block:

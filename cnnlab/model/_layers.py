@@ -9,6 +9,7 @@ read the specs and ``layer_table`` the rows, so the three cannot drift apart.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ class LayerRow:
     flops: int  # forward pass, inference, one image; a multiply-add counts 2
     where: int | str  # block index (0-based) or "input"/"augment"/"head"/"output"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.name, self.output_shape, self.params))
 
     @property
@@ -364,7 +365,11 @@ def walk(cfg: ModelConfig) -> tuple[list[LayerSpec], list[LayerRow], ConfigError
         if cfg.rescale:
             spec = LayerSpec("rescaling", "Rescaling", (1 / 255,))
             w.add(spec, w.shape, "input", flops=_n(w.shape))
-        makers = {ConvBlock: _conv, PoolBlock: _pool, DropoutBlock: _dropout}
+        makers: dict[type, Callable[[_Walker, Any, int], None]] = {
+            ConvBlock: _conv,
+            PoolBlock: _pool,
+            DropoutBlock: _dropout,
+        }
         for i, block in enumerate(cfg.blocks):
             make = makers.get(type(block))
             if make is None:

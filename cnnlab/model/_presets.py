@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from cnnlab.model._config import (
     ConvBlock,
@@ -16,7 +17,7 @@ from cnnlab.model._config import (
 __all__ = ["PRESETS"]
 
 
-def _bn_conv(filters: int, **kw) -> ConvBlock:
+def _bn_conv(filters: int, **kw: Any) -> ConvBlock:
     """The tutorial's block: Conv2D without bias → BatchNorm → ReLU."""
     return ConvBlock(filters, batch_norm=True, use_bias=False, **kw)
 
@@ -25,7 +26,7 @@ _POOL = PoolBlock("max", 2)
 
 # Notebook: 150×150×3 cats vs dogs, 4 × (Conv 3×3 same + ReLU, MaxPool 2), Flatten,
 # Dropout 0.5, Dense 128, one sigmoid unit. 830,849 parameters.
-SEED_PETS = ModelConfig(
+NOTEBOOK_PETS = ModelConfig(
     input_shape=(150, 150, 3),
     blocks=(
         ConvBlock(32),
@@ -45,7 +46,7 @@ SEED_PETS = ModelConfig(
 
 # Tutorial step 2: 32×32×1 circles vs squares, (Conv no bias → BN → ReLU) 16-32-64 with
 # MaxPool after the first two, GAP, Dropout 0.2, Dense(2, softmax). 23,762 parameters.
-SEED_SHAPES = ModelConfig(
+TUTORIAL_SHAPES = ModelConfig(
     input_shape=(32, 32, 1),
     blocks=(_bn_conv(16), _POOL, _bn_conv(32), _POOL, _bn_conv(64)),
     head=Head("gap", dropout=0.2),
@@ -67,7 +68,7 @@ TUTORIAL_FLOW = ModelConfig(
 
 # Step 6 variants of the tutorial's model.
 SHAPES_STRIDE2 = replace(  # each MaxPooling2D replaced by a 3×3 Conv2D with strides=2
-    SEED_SHAPES,
+    TUTORIAL_SHAPES,
     blocks=(
         _bn_conv(16),
         _bn_conv(16, strides=2),
@@ -78,19 +79,19 @@ SHAPES_STRIDE2 = replace(  # each MaxPooling2D replaced by a 3×3 Conv2D with st
     name="shapes_stride2",
 )
 SHAPES_VALID = replace(  # padding="valid": every 3×3 conv trims a 1-pixel border
-    SEED_SHAPES,
+    TUTORIAL_SHAPES,
     blocks=tuple(
-        replace(b, padding="valid") if isinstance(b, ConvBlock) else b for b in SEED_SHAPES.blocks
+        replace(b, padding="valid") if isinstance(b, ConvBlock) else b for b in TUTORIAL_SHAPES.blocks
     ),
     name="shapes_valid",
 )
 SHAPES_CONSTANT = replace(  # 32 filters in every block instead of doubling 16-32-64
-    SEED_SHAPES,
+    TUTORIAL_SHAPES,
     blocks=(_bn_conv(32), _POOL, _bn_conv(32), _POOL, _bn_conv(32)),
     name="shapes_constant",
 )
 SHAPES_FLATTEN = replace(  # Flatten + Dense(128) instead of global average pooling
-    SEED_SHAPES,
+    TUTORIAL_SHAPES,
     head=Head("flatten", dense=(DenseLayer(128, "relu", dropout=0.2),)),
     name="shapes_flatten",
 )
@@ -98,7 +99,7 @@ SHAPES_FLATTEN = replace(  # Flatten + Dense(128) instead of global average pool
 # A starting point for the notebook's exercise (same 10 epochs, more accuracy):
 # BatchNorm, GAP instead of Flatten, light augmentation.
 PETS_GAP = replace(
-    SEED_PETS,
+    NOTEBOOK_PETS,
     blocks=(
         _bn_conv(32),
         _POOL,
@@ -115,8 +116,8 @@ PETS_GAP = replace(
 )
 
 PRESETS: dict[str, ModelConfig] = {
-    "seed_pets": SEED_PETS,
-    "seed_shapes": SEED_SHAPES,
+    "seed_pets": NOTEBOOK_PETS,
+    "seed_shapes": TUTORIAL_SHAPES,
     "tutorial_flow": TUTORIAL_FLOW,
     "shapes_stride2": SHAPES_STRIDE2,
     "shapes_valid": SHAPES_VALID,

@@ -20,10 +20,12 @@ array([-4.,  4.,  0.,  3.,  4.], dtype=float32)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab._checks import whole
 from cnnlab.ops._shape import output_size, same_pads
 
 __all__ = [
@@ -59,8 +61,7 @@ def _check_options(padding: str, stride: int, boundary: str) -> None:
         raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
     if boundary not in BOUNDARIES:
         raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
-    if isinstance(stride, bool) or int(stride) != stride or stride < 1:
-        raise ValueError(f"stride must be a positive integer, got {stride!r}")
+    whole(stride, "stride", low=1, message="stride must be a positive integer")
 
 
 def padding_amounts(n: int, k: int, stride: int = 1, padding: str = "same") -> tuple[int, int]:
@@ -129,11 +130,11 @@ def pad_input(
     pads = (padding_amounts(h, kh, stride, padding), padding_amounts(w, kw, stride, padding))
     if any(pads[0]) or any(pads[1]):
         width = pads + ((0, 0),) * (x.ndim - 2)
-        x = np.pad(x, width, mode=_NP_MODE[boundary])
+        x = np.pad(x, width, mode=_NP_MODE[boundary])  # type: ignore[call-overload]
     return Padded(array=x, pads=pads, out_shape=(out_h, out_w), stride=int(stride))
 
 
-def _windows(p: Padded, kh: int, kw: int):
+def _windows(p: Padded, kh: int, kw: int) -> Iterator[tuple[int, int, np.ndarray]]:
     """(i, j, view): for each kernel offset, the padded pixels it multiplies."""
     s = p.stride
     out_h, out_w = p.out_shape

@@ -22,6 +22,7 @@ array([[ 2.5,  4.5],
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from cnnlab.ops._shape import output_size, same_pads
 
@@ -44,7 +45,13 @@ def _pair(value: int | tuple[int, int] | list[int], name: str) -> tuple[int, int
     return out[0], out[1]
 
 
-def _check(x, size, stride, mode: str, padding: str):
+def _check(
+    x: ArrayLike,
+    size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None,
+    mode: str,
+    padding: str,
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
     arr = np.asarray(x)
     if arr.ndim not in (2, 3):
         raise ValueError(f"x must be 2-D (H, W) or 3-D (H, W, C), got shape {arr.shape}")
@@ -77,7 +84,7 @@ def _real_counts(n: int, n_out: int, k: int, s: int, before: int) -> np.ndarray:
 
 
 def pool2d(
-    x,
+    x: ArrayLike,
     *,
     size: int | tuple[int, int] = 2,
     stride: int | tuple[int, int] | None = None,
@@ -127,13 +134,15 @@ def pool2d(
 
     # One strided slice per offset inside the window: ph*pw vectorised steps, no copies
     # of the windows, equally fast for overlapping (stride < size) and disjoint windows.
-    out = None
+    out: np.ndarray | None = None
     for i in range(ph):
         rows = slice(i, i + sh * (ho - 1) + 1, sh)
         for j in range(pw):
             cols = slice(j, j + sw * (wo - 1) + 1, sw)
             part = data[rows, cols]
             out = part.astype(work, copy=True) if out is None else reduce(out, part, out=out)
+    if out is None:  # ph, pw >= 1: never
+        raise ValueError(f"empty pooling window {size!r}")
     if mode == "avg":
         if padded:  # only real pixels count (count_include_pad=False)
             counts = (
@@ -147,7 +156,7 @@ def pool2d(
     return out[:, :, 0] if squeeze else out
 
 
-def global_pool2d(x, *, mode: str = "avg") -> np.ndarray:
+def global_pool2d(x: ArrayLike, *, mode: str = "avg") -> np.ndarray:
     """Global average or max pooling: one number per channel (what GAP hands to Dense).
 
     Parameters

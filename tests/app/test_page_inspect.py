@@ -136,7 +136,7 @@ def test_upload_input_bad_picture(with_run):
 
 
 def test_drawing_becomes_an_image():
-    from cnnlab.viz_inspect import drawing_image
+    from cnnlab.viz import drawing_image
 
     t = np.linspace(0, 2 * np.pi, 60)
     circle = {"lasso": [{"x": list(16 + 8 * np.cos(t)), "y": list(16 + 8 * np.sin(t))}]}

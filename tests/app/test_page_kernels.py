@@ -10,12 +10,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from PIL import Image
 
 from cnnlab import kernels as K
-from cnnlab.images import SEED_MATRIX, sample
+from cnnlab.images import COURSE_MATRIX, sample
 from cnnlab.ops import correlate2d
 from dashboard.i18n import catalog
 from tests.app.conftest import open_app
 
-SEED_TABLE = np.array(
+COURSE_TABLE = np.array(
     [[-4, 4, 0, 3, 4], [-9, 3, 1, 7, 8], [-10, 5, 3, 3, 7], [-10, -2, 3, 5, 7], [-5, -1, 2, 1, 3]]
 )
 
@@ -47,7 +47,7 @@ def test_opens_on_the_seed_matrix_with_the_seed_table(lang):
     assert at.title[0].value == catalog(lang)["kernels.title"]
     carry = at.session_state["carry_map"]
     assert carry["map"].dtype == np.float32 and carry["map"].ndim == 2
-    assert_array_equal(carry["map"], SEED_TABLE)
+    assert_array_equal(carry["map"], COURSE_TABLE)
     assert catalog(lang)["kernels.matrix_name"] in carry["label"]
     assert not at.error
     # the step view starts on the first window: the table's first number
@@ -61,10 +61,10 @@ def test_editing_a_cell_changes_the_map():
     at = _kernels()
     at = _edit(at, {1: {"2": "1"}})  # centre weight 0 → 1: the map gains A itself
     assert not at.exception and not at.error
-    assert_array_equal(_map(at), SEED_TABLE + SEED_MATRIX)
+    assert_array_equal(_map(at), COURSE_TABLE + COURSE_MATRIX)
     assert at.session_state["kernels_kernel"][1][1] == 1
     at = _edit(at, {1: {"2": "1/2"}})
-    assert_allclose(_map(at), SEED_TABLE + SEED_MATRIX / 2)
+    assert_allclose(_map(at), COURSE_TABLE + COURSE_MATRIX / 2)
 
 
 BAD_CELLS = [("abc", "bad_cell"), ("", "empty_cell"), (None, "empty_cell")]
@@ -78,7 +78,7 @@ def test_bad_cells_get_a_message_not_a_traceback(lang, cell, key):
     assert not at.exception
     msg = _errors(at)
     assert msg == catalog(lang)[f"kernels.{key}"].format(row=1, col=3, value=cell), msg
-    assert_array_equal(_map(at), SEED_TABLE)  # the last valid kernel is kept
+    assert_array_equal(_map(at), COURSE_TABLE)  # the last valid kernel is kept
 
 
 def test_presets_load_into_the_grid():
@@ -89,7 +89,7 @@ def test_presets_load_into_the_grid():
     assert at.data_editor[0].value.to_numpy().tolist() == [
         ["-1", "0", "1"], ["-2", "0", "2"], ["-1", "0", "1"]
     ]  # fmt: skip
-    assert_allclose(_map(at), correlate2d(SEED_MATRIX, K.PRESETS["sobel_x"]))
+    assert_allclose(_map(at), correlate2d(COURSE_MATRIX, K.PRESETS["sobel_x"]))
     at.selectbox(key="kernels_preset").set_value("box_blur").run()
     at.number_input(key="kernels_size").set_value(5).run()
     assert not at.exception
@@ -112,20 +112,20 @@ def test_growing_a_fixed_preset_keeps_its_centre():
 def test_padding_stride_boundary_and_operation():
     at = _kernels()
     at.selectbox(key="kernels_padding").set_value("valid").run()
-    assert_array_equal(_map(at), SEED_TABLE[1:-1, 1:-1])
+    assert_array_equal(_map(at), COURSE_TABLE[1:-1, 1:-1])
     assert any("= 3" in x.value for x in at.latex)
     at.selectbox(key="kernels_padding").set_value("full").run()
     assert _map(at).shape == (7, 7)
     at.selectbox(key="kernels_padding").set_value("same").run()
     at.number_input(key="kernels_stride").set_value(2).run()
-    assert_array_equal(_map(at), SEED_TABLE[::2, ::2])
+    assert_array_equal(_map(at), COURSE_TABLE[::2, ::2])
     assert any(r"\frac{5 + 1 + 1 - 3}{2}" in x.value and "= 3" in x.value for x in at.latex)
     at.number_input(key="kernels_stride").set_value(1).run()
     at.selectbox(key="kernels_boundary").set_value("nearest").run()
     f = K.PRESETS["seed_example"]
-    assert_allclose(_map(at), correlate2d(SEED_MATRIX, f, boundary="nearest"))
+    assert_allclose(_map(at), correlate2d(COURSE_MATRIX, f, boundary="nearest"))
     at.radio(key="kernels_op").set_value("convolve").run()
-    assert_array_equal(_map(at), -correlate2d(SEED_MATRIX, f, boundary="nearest"))
+    assert_array_equal(_map(at), -correlate2d(COURSE_MATRIX, f, boundary="nearest"))
     at.toggle(key="kernels_relu").set_value(True).run()
     assert _map(at).min() == 0
     assert not at.exception
@@ -135,19 +135,19 @@ def test_step_view_walks_the_windows():
     at = _kernels()
     at.button(key="kernels_next").click().run()
     assert at.session_state["kernels_step"] == 2
-    assert at.session_state["kernels_step_value"] == SEED_TABLE[0, 1]
+    assert at.session_state["kernels_step_value"] == COURSE_TABLE[0, 1]
     at.button(key="kernels_prev").click().run()
     at.button(key="kernels_prev").click().run()  # wraps to the last window
     assert at.session_state["kernels_step"] == 25
-    assert at.session_state["kernels_step_value"] == SEED_TABLE[4, 4]
+    assert at.session_state["kernels_step_value"] == COURSE_TABLE[4, 4]
     at.slider(key="kernels_step").set_value(13).run()
-    assert at.session_state["kernels_step_value"] == SEED_TABLE[2, 2]
+    assert at.session_state["kernels_step_value"] == COURSE_TABLE[2, 2]
     sums = [h.proto.body for h in at.html if "kernels-sum" in h.proto.body]
     assert sums and ">3</div>" in sums[0]  # the sum shown for window 13
     # a smaller map clamps the position back into range
     at.selectbox(key="kernels_padding").set_value("valid").run()
     assert at.session_state["kernels_step"] == 1
-    assert at.session_state["kernels_step_value"] == SEED_TABLE[1, 1]
+    assert at.session_state["kernels_step_value"] == COURSE_TABLE[1, 1]
     assert not at.exception
 
 
@@ -187,10 +187,10 @@ def test_normalise_random_and_zero_sum():
     at = _kernels()
     at.toggle(key="kernels_normalise").set_value(True).run()
     assert at.info, "a zero-sum kernel cannot be normalised: say so"
-    assert_array_equal(_map(at), SEED_TABLE)
+    assert_array_equal(_map(at), COURSE_TABLE)
     at.selectbox(key="kernels_preset").set_value("identity").run()
     at = _edit(at, {1: {"2": "4"}})  # centre weight 4
-    assert_allclose(_map(at), SEED_MATRIX, rtol=1e-6)  # 4 / 4 = identity again
+    assert_allclose(_map(at), COURSE_MATRIX, rtol=1e-6)  # 4 / 4 = identity again
     at.button(key="kernels_random").click().run()
     assert at.session_state["kernels_preset"] == "custom"
     k = np.array(at.session_state["kernels_kernel"])

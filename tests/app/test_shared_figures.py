@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from cnnlab import viz_model, viz_pooling
+from cnnlab import viz as viz_model
+from cnnlab import viz as viz_pooling
 from cnnlab.model import PRESETS, LayerRow, layer_table
 from dashboard import ui
 from tests.app.conftest import open_app

@@ -50,7 +50,7 @@ def test_projector_toggle_switches_styles():
 
 def test_compute_panel_names_backend_without_importing_tensorflow():
     at = open_app()
-    from cnnlab.compute import keras_backend
+    from cnnlab.backend import keras_backend
 
     text = " ".join(m.value for m in at.markdown)
     assert f"`{keras_backend()}`" in text
@@ -80,7 +80,7 @@ def test_home_kernels_pooling_do_not_import_tensorflow():
 
 def test_importing_cnnlab_is_light():
     code = (
-        "import cnnlab, cnnlab.ops, cnnlab.compute, sys; "
+        "import cnnlab, cnnlab.ops, cnnlab.backend, sys; "
         "assert 'streamlit' not in sys.modules and 'tensorflow' not in sys.modules; print('ok')"
     )
     out = subprocess.run(

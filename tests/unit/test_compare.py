@@ -17,7 +17,7 @@ from cnnlab.data import normalize_spec, split_spec
 from cnnlab.model import PRESETS, ModelConfig, layer_table
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig
-from cnnlab.viz_compare import PALETTE, overlay_figure, seeds_figure, step6_figure
+from cnnlab.viz import PALETTE, overlay_figure, seeds_figure, step6_figure
 
 SPEC = {"source": "shapes", "n": 200, "size": 16}
 

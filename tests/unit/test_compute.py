@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cnnlab.compute import compute_info, keras_backend
+from cnnlab.backend import compute_info, keras_backend
 
 
 def test_backend_from_environment(monkeypatch):

@@ -8,7 +8,7 @@ import scipy.ndimage as ndi
 import scipy.signal as sig
 from numpy.testing import assert_allclose, assert_array_equal
 
-from cnnlab.images import SEED_MATRIX
+from cnnlab.images import COURSE_MATRIX
 from cnnlab.kernels import PRESETS
 from cnnlab.ops import BOUNDARIES, convolve2d, correlate2d, output_size, pad_input
 
@@ -52,12 +52,12 @@ def test_seed_table_exactly():
             [-5, -1, 2, 1, 3],
         ]
     )
-    out = correlate2d(SEED_MATRIX, [[1, 0, -1]] * 3, padding="same")
+    out = correlate2d(COURSE_MATRIX, [[1, 0, -1]] * 3, padding="same")
     assert out.dtype == np.float32
     assert_array_equal(out, table)
-    assert_array_equal(correlate2d(SEED_MATRIX, PRESETS["seed_example"]), table)
+    assert_array_equal(correlate2d(COURSE_MATRIX, PRESETS["seed_example"]), table)
     f = np.array([[1, 0, -1]] * 3)
-    assert_array_equal(out, ndi.correlate(SEED_MATRIX.astype(int), f, mode="constant"))
+    assert_array_equal(out, ndi.correlate(COURSE_MATRIX.astype(int), f, mode="constant"))
 
 
 # --------------------------------------------------------------------------- Keras

@@ -236,7 +236,7 @@ def test_data_root_lists_datasets_and_refuses_escapes(tmp_path, home, monkeypatc
         resolve_folder("escape")
     ds, rep = load_spec({"source": "folder", "path": "PetImages", "image_size": [24, 24]})
     assert ds.image_shape == (24, 24, 3) and rep.loaded == 10
-    assert ds.spec["path"] == "PetImages"
+    assert ds.spec.path == "PetImages"
     assert from_spec(ds.spec).x.tobytes() == ds.x.tobytes()
     with pytest.raises(ValueError):
         from_spec({"source": "folder", "path": "/etc"})

@@ -33,7 +33,7 @@ def test_shapes_dtypes_and_balance(size, channels):
     assert ds.x.shape == (31, size, size, channels) and ds.x.dtype == np.uint8
     assert ds.y.dtype == np.int64 and ds.class_names == SHAPE_CLASSES
     assert ds.counts().tolist() == [11, 10, 10]
-    assert ds.spec["source"] == "shapes" and ds.spec["size"] == size
+    assert ds.spec.source == "shapes" and ds.spec.size == size
     assert "shapes" in ds.source
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
@@ -10,12 +11,19 @@ import pytest
 
 from cnnlab.data import (
     Dataset,
+    FolderSpec,
+    KerasSpec,
+    LfwSpec,
+    ShapesSpec,
+    SplitSpec,
+    UploadSpec,
     from_spec,
     input_shape,
     load_keras,
     load_lfw,
     make_shapes,
     normalize_spec,
+    parse_spec,
     split,
     split_indices,
     split_spec,
@@ -99,7 +107,8 @@ def test_specs_are_json_safe_round_trip_and_cached():
     spec = {"source": "shapes", "n": 120, "size": 24, "channels": 3, "seed": 2}
     ds = from_spec(spec)
     assert ds.image_shape == (24, 24, 3) and len(ds) == 120
-    assert json.loads(json.dumps(ds.spec)) == ds.spec == normalize_spec(spec)
+    assert json.loads(json.dumps(ds.spec.to_dict())) == ds.spec.to_dict() == normalize_spec(spec)
+    assert ds.spec == parse_spec(spec) and isinstance(ds.spec, ShapesSpec)
     assert from_spec(ds.spec).x is ds.x  # cached, same arrays
     assert not ds.x.flags.writeable
     direct = make_shapes(120, size=24, channels=3, seed=2)
@@ -185,3 +194,41 @@ def test_keras_from_cache_shapes_and_subsample(monkeypatch):
     assert input_shape({"source": "keras", "name": "mnist"}) == (28, 28, 1)
     with pytest.raises(ValueError, match="Keras dataset must be"):
         load_keras("svhn")
+
+
+@pytest.mark.parametrize(
+    "raw,cls,classes,shape,words",
+    [
+        ({"source": "shapes", "classes": ["circle", "square", "triangle"]}, ShapesSpec, 3,
+         (32, 32, 1), "shapes: 2,000 images 32×32×1, classes circle, square, triangle"),
+        ({"source": "lfw"}, LfwSpec, 2, (25, 25, 1), "lfw: 200 images 25×25×1"),
+        ({"source": "keras", "name": "cifar10", "n": 500}, KerasSpec, 10, (32, 32, 3),
+         "keras cifar10: 500 images 32×32×3"),
+        ({"source": "folder", "path": "PetImages", "image_size": 64}, FolderSpec, None,
+         (64, 64, 3), "folder PetImages: images 64×64×3 (crop)"),
+        ({"source": "upload", "id": "0123456789abcdef", "channels": 1, "fit": "pad"},
+         UploadSpec, None, (150, 150, 1), "upload 0123456789abcdef: images 150×150×1 (pad)"),
+    ],
+)  # fmt: skip
+def test_typed_specs_per_source(raw, cls, classes, shape, words):
+    spec = parse_spec(raw)
+    assert type(spec) is cls and spec.source == raw["source"]
+    assert spec.num_classes == classes and spec.input_shape == shape == input_shape(raw)
+    assert spec.describe().startswith(words)
+    assert spec.split == SplitSpec(val_fraction=0.2, test_fraction=0.0, seed=0)
+    again = parse_spec(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec and hash(again) == hash(spec)  # frozen, comparable, hashable
+    assert parse_spec(spec) is spec
+    with pytest.raises(AttributeError):
+        spec.source = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.split = SplitSpec()  # type: ignore[misc]
+
+
+def test_spec_dict_keeps_the_canonical_order_and_lists():
+    d = normalize_spec({"source": "shapes", "seed": 4, "n": 100})
+    assert list(d) == ["source", "n", "size", "channels", "classes", "noise", "clutter",
+                       "seed", "split"]  # fmt: skip
+    assert d["classes"] == ["circle", "square"] and d["split"]["val_fraction"] == 0.2
+    folder = normalize_spec({"source": "folder", "path": "p", "image_size": (96, 128)})
+    assert folder["image_size"] == [96, 128]

@@ -20,7 +20,7 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from cnnlab.data import make_shapes, split
-from cnnlab.distribute import visible_devices
+from cnnlab.backend import visible_devices
 from cnnlab.model import PRESETS
 from cnnlab.train import TrainConfig, train
 tr, va = split(make_shapes(256, size=16, seed=0))
@@ -48,7 +48,7 @@ def test_two_logical_cpus_train_data_parallel():
 _JAX_SCRIPT = """
 import json
 from cnnlab.data import make_shapes, split
-from cnnlab.distribute import visible_devices
+from cnnlab.backend import visible_devices
 from cnnlab.model import PRESETS
 from cnnlab.train import TrainConfig, train
 tr, va = split(make_shapes(256, size=16, seed=0))

@@ -1,4 +1,4 @@
-"""cnnlab.features and cnnlab.receptive against Keras itself (TensorFlow backend).
+"""cnnlab.inspect (features, receptive fields) against Keras itself (TensorFlow backend).
 
 Feature maps are compared with ``keras.Model(inputs, layer.output)``, filters with
 ``layer.get_weights()``, Grad-CAM with a GradientTape written out here, receptive fields
@@ -12,11 +12,12 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.ndimage import binary_dilation
 
-from cnnlab import features as F
+from cnnlab import inspect as F
+from cnnlab.backend import value_and_grad
+from cnnlab.inspect import Step, geometry, receptive_field, rf_table, trace
 from cnnlab.kernels import PRESETS as KERNELS
 from cnnlab.model import PRESETS as MODELS
 from cnnlab.model import ConvBlock, Head, ModelConfig, PoolBlock, build_model
-from cnnlab.receptive import Step, geometry, receptive_field, rf_table, trace
 
 pytestmark = pytest.mark.keras
 
@@ -232,7 +233,7 @@ def test_gradient_helper_against_finite_differences():
     def fn(t):
         return keras.ops.sum(t**3)
 
-    y, g = F._value_and_grad(fn, x)
+    y, g = value_and_grad(fn, x)
     assert y == pytest.approx(float((x**3).sum()))
     assert_allclose(g, 3 * x**2, rtol=1e-6)
 

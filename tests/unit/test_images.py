@@ -11,7 +11,7 @@ from PIL import Image
 
 from cnnlab.images import (
     SAMPLES,
-    SEED_MATRIX,
+    COURSE_MATRIX,
     load_image,
     sample,
     shrink_map,
@@ -30,7 +30,7 @@ def _encode(array: np.ndarray, fmt: str, **kwargs) -> bytes:
 
 
 def test_seed_matrix():
-    assert SEED_MATRIX.tolist()[0] == [4, 1, 7, 2, 3] and SEED_MATRIX.shape == (5, 5)
+    assert COURSE_MATRIX.tolist()[0] == [4, 1, 7, 2, 3] and COURSE_MATRIX.shape == (5, 5)
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -416,7 +416,7 @@ def test_build_model_works_on_other_backends(backend):
 def test_figures_are_valid_plotly_and_show_every_stage(name):
     import plotly.graph_objects as go
 
-    from cnnlab import viz_model
+    from cnnlab import viz as viz_model
 
     rows = layer_table(PRESETS[name])
     flow = viz_model.tensor_figure(rows, labels={"conv": "conv"})
@@ -440,7 +440,7 @@ def test_figures_are_valid_plotly_and_show_every_stage(name):
 
 def test_a_design_cut_short_draws_no_output_stage():
     """The flow of an invalid design ends at its last valid layer, not at an "output"."""
-    from cnnlab import viz_model
+    from cnnlab import viz as viz_model
     from cnnlab.model import PoolBlock, walk
 
     cut = replace(

@@ -159,7 +159,7 @@ def test_bad_shapes_raise(x):
 
 # ---------------------------------------------------------------- cnnlab.pooling ----
 from cnnlab import pooling as P  # noqa: E402
-from cnnlab import viz_pooling as V  # noqa: E402
+from cnnlab import viz as V  # noqa: E402
 
 
 def test_pool_steps_is_the_seeds_apply_pooling_and_stops_when_nothing_is_left():
@@ -183,8 +183,8 @@ def test_fewer_pixels_and_head_params():
 
 def test_fit_to_gives_the_seed_shape_from_any_photo():
     for shape in [(512, 512), (300, 451, 3), (100, 900)]:
-        out = P.fit_to(np.zeros(shape, np.uint8), P.SEED_SHAPE)
-        assert out.shape[:2] == P.SEED_SHAPE and out.dtype == np.uint8
+        out = P.fit_to(np.zeros(shape, np.uint8), P.COURSE_PHOTO_SHAPE)
+        assert out.shape[:2] == P.COURSE_PHOTO_SHAPE and out.dtype == np.uint8
 
 
 @pytest.mark.parametrize(
@@ -227,8 +227,8 @@ def test_shift_change_follows_its_definition():
 def test_max_pooling_is_more_shift_robust_than_the_map_on_an_edge_map():
     from cnnlab.images import sample
 
-    img = P.fit_to(sample("camera", gray=True), P.SEED_SHAPE)
-    edges = np.asarray(P.feature_stack(img, {"e": P.SEED_EDGE_KERNEL}, relu=False))[:, :, 0]
+    img = P.fit_to(sample("camera", gray=True), P.COURSE_PHOTO_SHAPE)
+    edges = np.asarray(P.feature_stack(img, {"e": P.COURSE_EDGE_KERNEL}, relu=False))[:, :, 0]
     r = P.shift_change(edges, steps=3, margin=2)
     assert r.change["max"][1] < 0.25 * r.change["map"][1]
     assert r.change["subsample"][1] > 0.8 * r.change["map"][1]
@@ -246,7 +246,7 @@ def test_feature_stack_matches_scipy_per_kernel():
     assert (P.feature_stack(img) >= 0).all()
 
 
-# ----------------------------------------------------------- cnnlab.viz_pooling ----
+# ------------------------------------------------------ cnnlab.viz (pooling) ----
 def test_matrix_figure_outlines_every_window_in_its_own_colour():
     fig = V.matrix_figure(np.arange(36).reshape(6, 6), size=2, stride=2)
     rects = fig.layout.shapes

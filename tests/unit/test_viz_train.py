@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab.viz_train import confusion_figure, confusion_matrix, curves_figure, overfit_epoch
+from cnnlab.compare import overfit_epoch
+from cnnlab.inspect import confusion_matrix
+from cnnlab.viz import confusion_figure, curves_figure
 
 LABELS = {k: k for k in ("loss", "accuracy", "train", "val", "batch", "epoch")}
 

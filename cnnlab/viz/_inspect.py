@@ -11,20 +11,22 @@ drawing canvas turns a Plotly lasso/box selection into an image.
 
 from __future__ import annotations
 
-import base64
-import io
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnlab.viz._pixels import as_uint8, colormap, upscale
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import plotly.graph_objects as go
+
 __all__ = [
-    "upscale",
     "mosaic",
     "filter_grid",
     "kernel_picture",
     "overlay",
-    "outline",
-    "png_data_url",
     "proba_figure",
     "stats_figure",
     "canvas_figure",
@@ -37,38 +39,13 @@ _SUPER = 4  # supersampling of drawings
 _FRAME = np.array([134, 142, 150], np.uint8)  # grey frame around a kernel picture
 
 
-@lru_cache(maxsize=16)
-def _lut(scale: str) -> np.ndarray:
-    import plotly.colors as pc
-
-    colors = pc.sample_colorscale(scale, list(np.linspace(0, 1, 256)), colortype="tuple")
-    rgb = np.array(colors, dtype=np.float64)
-    rgb = rgb * 255 if rgb.max() <= 1.0 else rgb
-    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-
-
-def upscale(image: np.ndarray, side: int) -> np.ndarray:
-    """Nearest-neighbour enlargement so that the longer side is at least ``side`` pixels.
-
-    (H, W) or (H, W, C) uint8 → same layout; a 1-channel last axis is dropped.
-
-    >>> upscale(np.zeros((4, 2), np.uint8), 8).shape
-    (8, 4)
-    """
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[..., 0]
-    k = max(1, int(side) // max(img.shape[:2]))
-    return np.repeat(np.repeat(img, k, axis=0), k, axis=1)
-
-
 def _to_rgb(values: np.ndarray, *, signed: bool, cmap: str) -> np.ndarray:
     """One (h, w) map scaled by its own max|x| → (h, w, 3) uint8."""
     x = np.asarray(values, dtype=np.float32)
     top = float(np.abs(x).max()) if x.size else 0.0
     top = top if top > 0 else 1.0
     z = (x / top + 1) / 2 if signed else np.clip(x / top, 0, 1)
-    return _lut(cmap)[np.clip(np.rint(z * 255), 0, 255).astype(np.uint8)]
+    return colormap(cmap)[as_uint8(z * 255)]
 
 
 def _tile(tiles: list[np.ndarray], cols: int, gap: int) -> np.ndarray:
@@ -86,7 +63,7 @@ def _tile(tiles: list[np.ndarray], cols: int, gap: int) -> np.ndarray:
 
 
 def mosaic(
-    maps: np.ndarray,
+    maps: npt.ArrayLike,
     *,
     cols: int | None = None,
     cell: int = 64,
@@ -98,8 +75,9 @@ def mosaic(
 
     maps : (h, w, c) float. Non-negative maps (after ReLU or pooling) use ``cmap``;
     maps with negative values use the diverging ``signed_cmap`` (white at 0).
-    Returns (H', W', 3) uint8 with the first ``max_channels`` channels, each tile about
-    ``cell`` pixels wide.
+    out : (H', W', 3) uint8, the first ``max_channels`` channels in ``cols`` columns
+    (default: about 1.6 times as many columns as rows), each tile about ``cell`` pixels
+    wide, light blue lines between tiles.
     """
     m = np.asarray(maps, dtype=np.float32)
     if m.ndim != 3:
@@ -114,26 +92,36 @@ def mosaic(
     return _tile(tiles, min(cols, c), max(2, cell // 16))
 
 
-def filter_grid(images: np.ndarray, *, cols: int = 8, cell: int = 48) -> np.ndarray:
+def filter_grid(images: npt.ArrayLike, *, cols: int = 8, cell: int = 48) -> np.ndarray:
     """Filter pictures ``(F, kh, kw)`` or ``(F, kh, kw, 3)`` in [0, 1] → one RGB grid.
 
     Grey filters: black = most negative weight, mid grey = 0, white = most positive.
+    out : (H', W', 3) uint8, ``cols`` filters a row, each about ``cell`` pixels wide.
+
+    >>> filter_grid(np.full((2, 3, 3), 0.5), cell=6).shape
+    (6, 15, 3)
     """
     f = np.asarray(images, dtype=np.float32)
     if f.ndim == 3:
         f = np.repeat(f[..., None], 3, axis=3)
     if f.ndim != 4 or f.shape[3] != 3:
         raise ValueError(f"images must be (F, kh, kw) or (F, kh, kw, 3), got {f.shape}")
-    pics = np.clip(np.rint(f * 255), 0, 255).astype(np.uint8)
+    pics = as_uint8(f * 255)
     tiles = [upscale(p, cell) for p in pics]
     return _tile(tiles, min(cols, len(tiles)), max(3, cell // 8))
 
 
-def kernel_picture(kernel: np.ndarray, cell: int = 48) -> np.ndarray:
-    """A hand-made (kh, kw) kernel drawn like a learned filter (grey, 0 = mid grey)."""
+def kernel_picture(kernel: npt.ArrayLike, cell: int = 48) -> np.ndarray:
+    """A hand-made (kh, kw) kernel drawn like a learned filter (grey, 0 = mid grey).
+
+    out : (H', W', 3) uint8, the kernel enlarged to about ``cell`` pixels in a grey frame.
+
+    >>> kernel_picture(np.eye(3), cell=24).shape
+    (26, 26, 3)
+    """
     k = np.asarray(kernel, dtype=np.float32)
     top = float(np.abs(k).max()) or 1.0
-    g = np.clip(np.rint((0.5 + k / (2 * top)) * 255), 0, 255).astype(np.uint8)
+    g = as_uint8((0.5 + k / (2 * top)) * 255)
     pic = upscale(np.repeat(g[..., None], 3, axis=2), cell)
     t = max(1, pic.shape[0] // 24)
     out = np.empty((pic.shape[0] + 2 * t, pic.shape[1] + 2 * t, 3), np.uint8)
@@ -143,11 +131,15 @@ def kernel_picture(kernel: np.ndarray, cell: int = 48) -> np.ndarray:
 
 
 def overlay(
-    image: np.ndarray, cam: np.ndarray, *, alpha: float = 0.5, cmap: str = "Jet"
+    image: npt.ArrayLike, cam: npt.ArrayLike, *, alpha: float = 0.5, cmap: str = "Jet"
 ) -> np.ndarray:
     """A Grad-CAM heatmap (H, W) in [0, 1] blended over its image (H, W[, C]) uint8.
 
     Where the heat is 0 the image shows through; ``alpha`` is the heat's weight at 1.
+    out : (H, W, 3) uint8.
+
+    >>> overlay(np.zeros((4, 4), np.uint8), np.zeros((4, 4))).shape
+    (4, 4, 3)
     """
     img = np.asarray(image)
     if img.ndim == 3 and img.shape[2] == 1:
@@ -156,53 +148,23 @@ def overlay(
     h = np.clip(np.asarray(cam, dtype=np.float32), 0, 1)
     if h.shape != rgb.shape[:2]:
         raise ValueError(f"cam {h.shape} and image {rgb.shape[:2]} must have the same size")
-    heat = _lut(cmap)[np.rint(h * 255).astype(np.uint8)].astype(np.float32)
+    heat = colormap(cmap)[np.rint(h * 255).astype(np.uint8)].astype(np.float32)
     a = (alpha * (0.25 + 0.75 * h))[..., None]
-    return np.clip(np.rint(rgb * (1 - a) + heat * a), 0, 255).astype(np.uint8)
+    return as_uint8(rgb * (1 - a) + heat * a)
 
 
-def outline(
-    image: np.ndarray,
-    top: int,
-    left: int,
-    height: int,
-    width: int,
+def proba_figure(
+    probs: npt.ArrayLike,
+    names: Sequence[str],
     *,
-    color=(247, 103, 7),
-    thickness: int = 1,
-) -> np.ndarray:
-    """An RGB copy of a uint8 picture with a box drawn just *around* a region.
+    font_size: int = 14,
+    height: int = 240,
+    title: str = "",
+) -> go.Figure:
+    """Horizontal bars: the probability of every class, the predicted one highlighted.
 
-    >>> outline(np.zeros((8, 8), np.uint8), 2, 2, 3, 3)[1, 1].tolist()
-    [247, 103, 7]
+    probs : (k,) float in [0, 1], one per class; names : k class names.
     """
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[..., 0]
-    rgb = np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img[..., :3].copy()
-    h, w = rgb.shape[:2]
-    col = np.asarray(color, np.uint8)
-    for d in range(max(1, int(thickness))):
-        y0, y1 = max(top - 1 - d, 0), min(top + height + d, h - 1)
-        x0, x1 = max(left - 1 - d, 0), min(left + width + d, w - 1)
-        rgb[y0, x0 : x1 + 1] = col
-        rgb[y1, x0 : x1 + 1] = col
-        rgb[y0 : y1 + 1, x0] = col
-        rgb[y0 : y1 + 1, x1] = col
-    return rgb
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A uint8 picture as a ``data:image/png;base64,…`` URL (for table image columns)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(image, np.uint8)).save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def proba_figure(probs, names, *, font_size: int = 14, height: int = 240, title: str = ""):
-    """Horizontal bars: the probability of every class, the predicted one highlighted."""
     import plotly.graph_objects as go
 
     p = np.asarray(probs, dtype=np.float64).ravel()
@@ -231,14 +193,18 @@ def proba_figure(probs, names, *, font_size: int = 14, height: int = 240, title:
 
 
 def stats_figure(
-    mean,
-    dead,
+    mean: npt.ArrayLike,
+    dead: npt.ArrayLike,
     *,
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     font_size: int = 14,
     height: int = 320,
-):
-    """Mean activation per channel (bars), dead channels marked in red at the axis."""
+) -> go.Figure:
+    """Mean activation per channel (bars), dead channels marked in red at the axis.
+
+    mean : (c,) float; dead : (c,) bool (as :class:`cnnlab.inspect.FilterStats` has
+    them). ``labels`` names: mean, channel, dead.
+    """
     import plotly.graph_objects as go
 
     m = np.asarray(mean, dtype=np.float64)
@@ -276,12 +242,17 @@ def stats_figure(
 
 
 def canvas_figure(
-    size: tuple[int, int], image: np.ndarray | None = None, *, height: int = 360, font_size=14
-):
+    size: tuple[int, int],
+    image: npt.ArrayLike | None = None,
+    *,
+    height: int = 360,
+    font_size: int = 14,
+) -> go.Figure:
     """An empty drawing board of the model's input size for Plotly's lasso/box select.
 
-    Invisible points on a grid make the selection tools work; the last drawing (uint8
-    (H, W)) shows underneath. Axes are pixel rows/columns (y down), like an image.
+    size : (H, W). Invisible points on a grid make the selection tools work; the last
+    drawing ``image`` ((H, W) or (H, W, C) uint8) shows underneath in grey. Axes are
+    pixel rows/columns (y down), like an image.
     """
     import plotly.graph_objects as go
 
@@ -323,7 +294,7 @@ def canvas_figure(
 
 
 def drawing_image(
-    selection: dict | None,
+    selection: Mapping[str, Any] | None,
     size: tuple[int, int],
     *,
     background: int = 40,
@@ -356,13 +327,13 @@ def drawing_image(
             rr, cc = polygon((ys + 0.5) * s - 0.5, (xs + 0.5) * s - 0.5, shape=cover.shape)
             cover[rr, cc] = 1.0
     for box in selection.get("box") or []:
-        xs, ys = sorted(box.get("x", [0, 0])[:2]), sorted(box.get("y", [0, 0])[:2])
-        r0, r1 = max(int(np.ceil(ys[0])), 0), min(int(np.floor(ys[1])) + 1, h)
-        c0, c1 = max(int(np.ceil(xs[0])), 0), min(int(np.floor(xs[1])) + 1, w)
+        bx, by = sorted(box.get("x", [0, 0])[:2]), sorted(box.get("y", [0, 0])[:2])
+        r0, r1 = max(int(np.ceil(by[0])), 0), min(int(np.floor(by[1])) + 1, h)
+        c0, c1 = max(int(np.ceil(bx[0])), 0), min(int(np.floor(bx[1])) + 1, w)
         if r1 > r0 and c1 > c0:
             cover[r0 * s : r1 * s, c0 * s : c1 * s] = 1.0
     if not cover.any():
         return None
     cov = cover.reshape(h, s, w, s).mean(axis=(1, 3))
     img = background + (foreground - background) * cov
-    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    return as_uint8(img)

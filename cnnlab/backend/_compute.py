@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["ComputeInfo", "keras_backend", "compute_info"]
+__all__ = ["BACKENDS", "ComputeInfo", "keras_backend", "compute_info"]
 
-_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
+BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")  # what KERAS_BACKEND may name
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,14 @@ class ComputeInfo:
 def keras_backend() -> str:
     """The backend Keras will pick: $KERAS_BACKEND, then ~/.keras/keras.json, then tensorflow."""
     env = os.environ.get("KERAS_BACKEND", "").strip().lower()
-    if env in _BACKENDS:
+    if env in BACKENDS:
         return env
     cfg = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
     try:
         name = json.loads(cfg.read_text()).get("backend", "")
     except (OSError, ValueError):
         name = ""
-    return name if name in _BACKENDS else "tensorflow"
+    return name if name in BACKENDS else "tensorflow"
 
 
 def _cpu_name() -> str:

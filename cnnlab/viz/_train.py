@@ -1,43 +1,29 @@
-"""Plotly figures and small numbers for training: live curves, confusion matrix, overfitting.
+"""Plotly figures for training: live loss/accuracy curves and the confusion matrix.
 
-Plain data in, ``plotly.graph_objects.Figure`` out: usable in a notebook too.
+Plain data in, ``plotly.graph_objects.Figure`` out: usable in a notebook too. The numbers
+behind them live elsewhere: :func:`cnnlab.inspect.confusion_matrix` counts,
+:func:`cnnlab.compare.overfit_epoch` reads a history.
+
+>>> import numpy as np
+>>> confusion_figure(np.eye(2, dtype=int), ["a", "b"], true_label="true",
+...                  pred_label="predicted").data[0].type
+'heatmap'
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["curves_figure", "confusion_matrix", "confusion_figure", "overfit_epoch"]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["curves_figure", "confusion_figure"]
 
 _TRAIN, _VAL = "#1f6feb", "#d9480f"
-
-
-def overfit_epoch(history: dict[str, Sequence[float]], *, patience: int = 2) -> int | None:
-    """The 1-based epoch after which validation loss rose while training loss fell.
-
-    Returns the last epoch of lowest ``val_loss`` when, over the ``patience`` epochs after
-    it, ``val_loss`` kept rising and ``loss`` kept falling; None otherwise.
-
-    >>> overfit_epoch({"loss": [1, .8, .6, .4, .3], "val_loss": [1, .7, .6, .7, .8]})
-    3
-    >>> overfit_epoch({"loss": [1, .8, .6], "val_loss": [1, .7, .6]}) is None
-    True
-    """
-    loss, val = list(history.get("loss", [])), list(history.get("val_loss", []))
-    n = min(len(loss), len(val))
-    if n < patience + 1:
-        return None
-    best = int(np.nanargmin(np.asarray(val[:n], dtype=float)))
-    after = range(best + 1, n)
-    if len(after) < patience:
-        return None
-    rising = all(val[i] > val[i - 1] for i in after)
-    falling = all(loss[i] < loss[i - 1] for i in after)
-    return best + 1 if rising and falling else None
 
 
 def curves_figure(
@@ -109,19 +95,8 @@ def curves_figure(
     return fig
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
-    """Counts ``(k, k)`` int: row = true class, column = predicted class.
-
-    >>> confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 2).tolist()
-    [[1, 1], [0, 1]]
-    """
-    cm = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cm, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
-    return cm
-
-
 def confusion_figure(
-    cm: np.ndarray,
+    cm: npt.ArrayLike,
     class_names: Sequence[str],
     *,
     true_label: str,
@@ -129,7 +104,11 @@ def confusion_figure(
     font_size: int = 14,
     height: int = 380,
 ) -> go.Figure:
-    """The confusion matrix as an annotated heatmap (true down, predicted across)."""
+    """The confusion matrix as an annotated heatmap (true down, predicted across).
+
+    cm : (k, k) int counts, row = true class, column = predicted class (as
+    :func:`cnnlab.inspect.confusion_matrix` makes them).
+    """
     names = [str(c) for c in class_names]
     fig = go.Figure(
         go.Heatmap(

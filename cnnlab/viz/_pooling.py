@@ -13,19 +13,21 @@ translated) and the plot style (font size, line width, height) as arguments.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnlab.ops import pool2d, pool_windows, same_pads
+from cnnlab.viz._pixels import colormap, enlarge, png_data_url, to_uint8
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "WINDOW_COLORS",
-    "to_uint8",
     "png_uri",
     "image_trace",
     "steps_figure",
@@ -54,47 +56,20 @@ _DISPLAY_SIDE = 480  # images are upscaled (nearest) to about this many pixels f
 _MAX_SOURCE_SIDE = 1024  # larger maps are subsampled for display only
 
 
-def _lut(colorscale: str) -> np.ndarray:
-    """256×3 uint8 colour table; "gray" is a plain linear black→white ramp."""
-    if colorscale.lower() in ("gray", "grey", "greys_r"):
-        ramp = np.arange(256, dtype=np.uint8)
-        return np.stack([ramp, ramp, ramp], axis=1)
-    import plotly.colors as pc
+def png_uri(
+    x: npt.ArrayLike, lo: float, hi: float, colorscale: str = "gray", upscale: int = 1
+) -> str:
+    """A ``data:image/png`` URI of a 2-D map coloured with ``colorscale`` on [lo, hi].
 
-    cols = pc.sample_colorscale(colorscale, list(np.linspace(0, 1, 256)))
-    rgb = [pc.unlabel_rgb(c) if c.startswith("rgb") else pc.hex_to_rgb(c) for c in cols]
-    return np.clip(np.rint(np.array(rgb, dtype=np.float64)), 0, 255).astype(np.uint8)
-
-
-def to_uint8(x, lo: float | None = None, hi: float | None = None) -> np.ndarray:
-    """Scale a map to 0–255 between ``lo`` and ``hi`` (default: its own min and max).
-
-    x : (H, W) numbers  →  (H, W) uint8; values outside [lo, hi] are clipped.
-
-    >>> to_uint8(np.array([[0.0, 0.5, 1.0]]))
-    array([[  0, 128, 255]], dtype=uint8)
+    x : (H, W) numbers; the PNG is (upscale·H, upscale·W, 3) uint8. "gray" is a plain
+    linear ramp (see :func:`cnnlab.viz.colormap`).
     """
-    a = np.asarray(x, dtype=np.float64)
-    lo = float(np.min(a)) if lo is None else float(lo)
-    hi = float(np.max(a)) if hi is None else float(hi)
-    scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-    return np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)
+    rgb = colormap(colorscale, linear_gray=True)[to_uint8(x, lo, hi)]
+    return png_data_url(enlarge(rgb, upscale) if upscale > 1 else rgb)
 
 
-def png_uri(x, lo: float, hi: float, colorscale: str = "gray", upscale: int = 1) -> str:
-    """A ``data:image/png`` URI of a 2-D map coloured with ``colorscale`` on [lo, hi]."""
-    from PIL import Image
-
-    rgb = _lut(colorscale)[to_uint8(x, lo, hi)]
-    if upscale > 1:
-        rgb = np.repeat(np.repeat(rgb, upscale, axis=0), upscale, axis=1)
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=6)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def image_trace(x, lo: float, hi: float, colorscale: str = "gray") -> go.Image:
-    """A ``go.Image`` of a 2-D map whose axes count the map's own pixels.
+def image_trace(x: npt.ArrayLike, lo: float, hi: float, colorscale: str = "gray") -> go.Image:
+    """A ``go.Image`` of a 2-D map ``(H, W)`` whose axes count the map's own pixels.
 
     Maps larger than 1024 px are subsampled for display; small maps are upscaled with
     nearest neighbour so each pixel shows as a sharp square.
@@ -181,7 +156,17 @@ def steps_figure(
     return _frame(fig, font_size, row_height * n_rows + 40)
 
 
-def _rect(fig, x0, x1, y0, y1, color, width, dash, col):
+def _rect(
+    fig: go.Figure,
+    x0: float,
+    x1: float,
+    y0: float,
+    y1: float,
+    color: str,
+    width: float,
+    dash: str,
+    col: int,
+) -> None:
     fig.add_shape(
         type="rect",
         x0=x0,
@@ -208,7 +193,7 @@ def _fmt(v: float, decimals: int) -> str:
 
 
 def matrix_figure(
-    x,
+    x: npt.ArrayLike,
     *,
     size: int = 2,
     stride: int | None = None,

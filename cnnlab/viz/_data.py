@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from cnnlab.data import Dataset
+from cnnlab.viz._pixels import enlarge
 
 __all__ = [
     "thumb",
@@ -42,7 +43,7 @@ def thumb(image: np.ndarray, cell: int) -> np.ndarray:
     h, w = image.shape[:2]
     if max(h, w) <= cell:
         k = max(cell // max(h, w), 1)
-        return np.repeat(np.repeat(image, k, axis=0), k, axis=1)
+        return enlarge(image, k)
     scale = cell / max(h, w)
     size = (max(int(round(w * scale)), 1), max(int(round(h * scale)), 1))
     pil = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)

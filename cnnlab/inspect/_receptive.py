@@ -14,9 +14,15 @@ Region(top=9, left=9, height=4, width=4, full_height=4, full_width=4)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from cnnlab.inspect._graph import flat_layers
 from cnnlab.ops import output_size, same_pads
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["Step", "Region", "RFRow", "geometry", "trace", "receptive_field", "rf_table"]
 
@@ -85,7 +91,7 @@ class RFRow:
     jump: tuple[int, int]  # input pixels between neighbouring output positions
 
 
-def _pair(value) -> tuple[int, int]:
+def _pair(value: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(value, int):
         return (value, value)
     a, b = value
@@ -99,7 +105,7 @@ def _side_pad(n: int, k: int, s: int, padding: str) -> tuple[int, int]:
     return 0, output_size(n, k, s, "valid")
 
 
-def _step(layer, size: tuple[int, int]) -> Step | None:
+def _step(layer: Any, size: tuple[int, int]) -> Step | None:
     """The Step of one Keras layer for an input of ``size``; None for a pointwise layer."""
     kind = type(layer).__name__
     cfg = layer.get_config()
@@ -125,22 +131,13 @@ def _step(layer, size: tuple[int, int]) -> Step | None:
     )
 
 
-def _flat_layers(model) -> list:
-    out = []
-    for layer in model.layers:
-        if hasattr(layer, "layers") and type(layer).__name__ in ("Functional", "Sequential"):
-            out.extend(_flat_layers(layer))
-        else:
-            out.append(layer)
-    return out
-
-
-def geometry(model, upto: str | None = None) -> list[Step]:
+def geometry(model: keras.Model, upto: str | None = None) -> list[Step]:
     """Steps of the spatial layers of a chain-shaped Keras model, in order.
 
     Stops after ``upto`` (a layer name) or at the first layer whose output is not a 2-D
-    map (Flatten, GlobalAveragePooling2D, Dense, …). Pointwise layers appear as 1×1 steps
-    so that every map layer has a row. Raises ValueError for a layer it cannot trace or an
+    map (Flatten, GlobalAveragePooling2D, Dense, …); the layers of nested models count
+    (:func:`cnnlab.inspect.flat_layers`). Pointwise layers appear as 1×1 steps so that
+    every map layer has a row. Raises ValueError for a layer it cannot trace or an
     unknown ``upto``.
     """
     shape = tuple(model.input_shape[1:3])
@@ -148,10 +145,11 @@ def geometry(model, upto: str | None = None) -> list[Step]:
         raise ValueError(f"the model input must be (H, W, C), got {model.input_shape!r}")
     size = (int(shape[0]), int(shape[1]))
     steps: list[Step] = []
-    names = [layer.name for layer in _flat_layers(model)]
+    layers = flat_layers(model)
+    names = [layer.name for layer in layers]
     if upto is not None and upto not in names:
         raise ValueError(f"no layer named {upto!r}; layers: {names}")
-    for layer in _flat_layers(model):
+    for layer in layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
             continue
@@ -189,7 +187,7 @@ def trace(steps: list[Step], row: int, col: int, image_size: tuple[int, int]) ->
     return Region(top, left, bottom - top + 1, right - left + 1, full[0], full[1])
 
 
-def receptive_field(model, layer_name: str, row: int, col: int) -> Region:
+def receptive_field(model: keras.Model, layer_name: str, row: int, col: int) -> Region:
     """The input pixels that output ``(row, col)`` of layer ``layer_name`` depends on.
 
     model : a built Keras model with a fixed (H, W, C) input, chain-shaped (Sequential or
@@ -207,7 +205,7 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> Region:
     return trace(steps, int(row), int(col), (int(h), int(w)))
 
 
-def rf_table(model) -> list[RFRow]:
+def rf_table(model: keras.Model) -> list[RFRow]:
     """For every map layer: output size, receptive field and jump (input pixels per step).
 
     The tutorial's shapes model ends at an 18×18 receptive field on its 32×32 input.

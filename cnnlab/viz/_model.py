@@ -73,7 +73,7 @@ def _path(points: list[tuple[float, float]]) -> str:
     )
 
 
-_PLAIN: ContextVar[bool] = ContextVar("cnnlab_viz_model_plain", default=False)
+_PLAIN: ContextVar[bool] = ContextVar("cnnlab.viz.plain", default=False)
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:

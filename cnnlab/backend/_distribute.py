@@ -2,7 +2,7 @@
 
 TensorFlow: ``tf.distribute.MirroredStrategy``; JAX: ``keras.distribution.DataParallel``.
 Each batch is split across the devices (the batch size stays the global one). PyTorch and
-a single device train as usual. This is the one module that names backends.
+a single device train as usual.
 
 >>> with data_parallel(False) as n:
 ...     n

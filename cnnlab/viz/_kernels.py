@@ -12,9 +12,14 @@ step-by-step view can outline the sliding window and the cell it fills.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from cnnlab.viz._pixels import as_uint8, colormap
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "FigStyle",
@@ -22,7 +27,6 @@ __all__ = [
     "value_range",
     "grid_html",
     "products_html",
-    "outline",
 ]
 
 WINDOW_COLOR = "#f76707"  # orange: the window on the input and the cell it fills
@@ -45,18 +49,9 @@ class FigStyle:
     height: int = 380  # px, figure height
 
 
-@lru_cache(maxsize=16)
-def _lut(scale: str) -> np.ndarray:
-    import plotly.colors as pc
-
-    colors = pc.sample_colorscale(scale, list(np.linspace(0, 1, 256)), colortype="tuple")
-    rgb = np.array(colors, dtype=np.float64)
-    if rgb.max() <= 1.0:
-        rgb = rgb * 255
-    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-
-
-def value_range(values: np.ndarray, *, signed: bool, robust: bool = False) -> tuple[float, float]:
+def value_range(
+    values: npt.ArrayLike, *, signed: bool, robust: bool = False
+) -> tuple[float, float]:
     """The colour range: ±top when signed, else 0..top, with top = max|x|.
 
     ``robust`` uses the 99.5th percentile of |x| instead of the maximum (on a sample of
@@ -78,7 +73,7 @@ def value_range(values: np.ndarray, *, signed: bool, robust: bool = False) -> tu
 
 
 def colorize(
-    values: np.ndarray, *, signed: bool, signed_cmap: str = "RdBu_r", gray_cmap: str = "gray"
+    values: npt.ArrayLike, *, signed: bool, signed_cmap: str = "RdBu_r", gray_cmap: str = "gray"
 ) -> np.ndarray:
     """An activation map as a picture: (H, W) or (H, W, 3) float → (H, W, 3) uint8.
 
@@ -95,31 +90,11 @@ def colorize(
     _, top = value_range(x, signed=False, robust=True)
     if x.ndim == 3:
         shown = 128 + 127 * x / top if signed else 255 * np.abs(x) / top
-        return np.clip(np.rint(shown), 0, 255).astype(np.uint8)
+        return as_uint8(shown)
     lo, hi = (-top, top) if signed else (0.0, top)
     shown = x if signed else np.abs(x)
-    idx = np.clip(np.rint((shown - lo) * (255 / (hi - lo))), 0, 255).astype(np.uint8)
-    return _lut(signed_cmap if signed else gray_cmap)[idx]
-
-
-def outline(image: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """A copy of a uint8 picture with an orange box drawn around a region (as RGB).
-
-    >>> outline(np.zeros((10, 10), np.uint8), 2, 2, 4, 4).shape
-    (10, 10, 3)
-    """
-    img = np.asarray(image)
-    rgb = np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img[..., :3].copy()
-    h, w = rgb.shape[:2]
-    t = max(1, min(h, w) // 150)  # box thickness grows with the picture
-    color = np.array([0xF7, 0x67, 0x07], np.uint8)
-    y0, y1 = max(top - t, 0), min(top + height + t, h)
-    x0, x1 = max(left - t, 0), min(left + width + t, w)
-    rgb[y0 : y0 + t, x0:x1] = color
-    rgb[max(y1 - t, 0) : y1, x0:x1] = color
-    rgb[y0:y1, x0 : x0 + t] = color
-    rgb[y0:y1, max(x1 - t, 0) : x1] = color
-    return rgb
+    idx = as_uint8((shown - lo) * (255 / (hi - lo)))
+    return colormap(signed_cmap if signed else gray_cmap)[idx]
 
 
 def _fmt(v: float) -> str:
@@ -151,13 +126,13 @@ def _in(box: tuple[int, int, int, int] | None, i: int, j: int) -> tuple[bool, bo
 
 
 def grid_html(
-    values: np.ndarray,
+    values: npt.ArrayLike,
     *,
     style: FigStyle = FigStyle(),
     signed: bool = True,
     window: tuple[int, int, int, int] | None = None,
     inner: tuple[int, int, int, int] | None = None,
-    pad_mask: np.ndarray | None = None,
+    pad_mask: npt.ArrayLike | None = None,
     text: list[list[str]] | None = None,
     vrange: tuple[float, float] | None = None,
     max_width: int = 340,
@@ -194,7 +169,7 @@ def grid_html(
     else:
         lo, hi = 0.0, 1.0
     hi = hi if hi > lo else lo + 1.0
-    lut = _lut(style.signed_cmap) if signed else _BLUES
+    lut = colormap(style.signed_cmap) if signed else _BLUES
     biggest = max_cell or int(2.6 * style.cell_font + 8)
     edge = max(3, int(style.line_width * 1.5))
     # The 2-px white borders between cells and the window's outline take room too.
@@ -240,7 +215,11 @@ def grid_html(
 
 
 def products_html(
-    window: np.ndarray, kernel: np.ndarray, *, style: FigStyle = FigStyle(), max_width: int = 340
+    window: npt.ArrayLike,
+    kernel: npt.ArrayLike,
+    *,
+    style: FigStyle = FigStyle(),
+    max_width: int = 340,
 ) -> str:
     """The element-wise products of a window and a kernel: each cell "a × w" over "= p".
 

@@ -1,0 +1,81 @@
+"""Comparing runs: table rows, settings that differ, leaderboard, seeds, export/import.
+
+Pure functions over :class:`cnnlab.runs.RunRecord` objects and their histories (the dict
+``RunStore.history`` returns). Nothing here imports Keras or Streamlit, so a notebook can
+rank its runs the way the Experiments page does.
+
+>>> from cnnlab.runs import RunRecord
+>>> a = RunRecord("a", 0.0, "", "finished", {"name": "m"}, {"seed": 0, "epochs": 10}, {},
+...               "CPU", 10, 0.0, 5.0, None)
+>>> b = RunRecord("b", 1.0, "", "finished", {"name": "m"}, {"seed": 1, "epochs": 10}, {},
+...               "CPU", 10, 0.0, 6.0, None)
+>>> varying_keys([flat_config(a), flat_config(b)])
+['train.seed']
+>>> signature(a) == signature(b)  # the seed is luck, not configuration
+True
+"""
+
+from cnnlab.compare._challenge import (
+    CHALLENGE_EPOCHS,
+    CHALLENGE_TAG,
+    SEEDS_TAG,
+    SeedSpread,
+    leaderboard,
+    missing_seeds,
+    seed_spread,
+)
+from cnnlab.compare._delete import delete_runs
+from cnnlab.compare._describe import SETTINGS, describe_data, describe_model, settings
+from cnnlab.compare._flat import context_key, flat_config, flatten, signature, varying_keys
+from cnnlab.compare._history import Histories, History, best_and_final, overfit_epoch
+from cnnlab.compare._io import ImportedConfig, config_json, parse_config, to_csv
+from cnnlab.compare._step6 import STEP6, STEP6_TAG, step6_compare, step6_rows, step6_todo
+from cnnlab.compare._table import (
+    SORT_KEYS,
+    RunRow,
+    config_diff,
+    filter_rows,
+    run_row,
+    run_table,
+    sort_rows,
+)
+
+__all__ = [
+    "CHALLENGE_EPOCHS",
+    "CHALLENGE_TAG",
+    "SEEDS_TAG",
+    "STEP6",
+    "STEP6_TAG",
+    "SETTINGS",
+    "SORT_KEYS",
+    "History",
+    "Histories",
+    "ImportedConfig",
+    "SeedSpread",
+    "best_and_final",
+    "overfit_epoch",
+    "flatten",
+    "flat_config",
+    "describe_model",
+    "describe_data",
+    "settings",
+    "varying_keys",
+    "RunRow",
+    "run_row",
+    "run_table",
+    "filter_rows",
+    "sort_rows",
+    "config_diff",
+    "signature",
+    "context_key",
+    "leaderboard",
+    "seed_spread",
+    "missing_seeds",
+    "step6_rows",
+    "step6_todo",
+    "step6_compare",
+    "to_csv",
+    "config_json",
+    "parse_config",
+    "delete_runs",
+]

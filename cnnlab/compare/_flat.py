@@ -1,0 +1,96 @@
+"""A run's configuration as flat dotted keys, and the hashes that name it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from cnnlab.runs import RunRecord
+
+__all__ = ["flatten", "flat_config", "varying_keys", "signature", "context_key"]
+
+# Keys that never change a result (left out of signatures).
+_NO_EFFECT = ("train.filter_snapshots", "model.name")
+
+
+def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts and lists → one level of dotted keys with scalar values.
+
+    Lists of scalars become one text value ("32×32×1" style is left to callers).
+
+    >>> flatten({"a": {"b": 1, "c": [2, 3]}, "d": [{"e": 4}]})
+    {'a.b': 1, 'a.c': '[2, 3]', 'd.0.e': 4}
+    """
+    out: dict[str, Any] = {}
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(obj, list | tuple):
+        if all(not isinstance(v, Mapping | list | tuple) for v in obj):
+            out[prefix] = json.dumps(list(obj))
+        else:
+            for i, v in enumerate(obj):
+                out.update(flatten(v, f"{prefix}.{i}" if prefix else str(i)))
+            if not obj:
+                out[prefix] = "[]"
+    else:
+        out[prefix] = obj
+    return out
+
+
+def _data_id(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What identifies a run's dataset: its spec, else its description and sizes."""
+    spec = data.get("spec") or {}
+    if spec:
+        return dict(spec)
+    keys = ("source", "image_shape", "class_names", "n_train", "n_val")
+    return {k: data[k] for k in keys if k in data}
+
+
+def flat_config(rec: RunRecord) -> dict[str, Any]:
+    """A run's whole configuration as dotted keys: ``model.*``, ``train.*``, ``data.*``."""
+    return flatten({"model": rec.model_cfg, "train": rec.train_cfg, "data": _data_id(rec.data)})
+
+
+def varying_keys(dicts: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Keys whose values are not all the same (a missing key counts as a value).
+
+    In first-seen order; ``[]`` for fewer than two dicts.
+
+    >>> varying_keys([{"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 0}])
+    ['b', 'c']
+    """
+    if len(dicts) < 2:
+        return []
+    keys: dict[str, None] = {}
+    for d in dicts:
+        keys.update(dict.fromkeys(d))
+    return [k for k in keys if len({json.dumps(d.get(k), default=str) for d in dicts}) > 1]
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def signature(rec: RunRecord, *, ignore: Iterable[str] = ("train.seed",)) -> str:
+    """8 hex digits naming a run's configuration, without its seed (or other ``ignore``).
+
+    Runs with the same signature differ only by luck: the seed of the weights and of the
+    shuffling. The model's name and whether filter snapshots were kept do not count.
+    """
+    skip = set(ignore) | set(_NO_EFFECT)
+    flat = flat_config(rec)
+    return _hash({k: v for k, v in flat.items() if k not in skip})
+
+
+def context_key(train_cfg: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    """8 hex digits naming the training settings and dataset (not the model) of a run.
+
+    ``data`` is a run's data description or a bare dataset spec (``{"source": ...}``).
+    """
+    data = data if "spec" in data or "n_train" in data else {"spec": data}
+    train = {k: v for k, v in train_cfg.items() if k != "filter_snapshots"}
+    return _hash({"train": train, "data": _data_id(data)})
