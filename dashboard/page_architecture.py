@@ -34,35 +34,35 @@ from cnnlab.model import (
 from dashboard import ui
 from dashboard.i18n import translator
 
-P = "architecture"
+PAGE = "architecture"
 DRAFT, UIDS, DUIDS, NEXT, WROTE, LAST = (
-    f"{P}_{k}" for k in ("draft", "uids", "duids", "next", "wrote", "last_preset")
+    f"{PAGE}_{k}" for k in ("draft", "uids", "duids", "next", "wrote", "last_preset")
 )
-E = f"{P}_e_"  # prefix of every editor widget key (cleared when a design is loaded)
+EDIT_KEY = f"{PAGE}_e_"  # prefix of every editor widget key (cleared when a design is loaded)
 DEFAULT_PRESET = "seed_shapes"
 FILTERS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 KERNELS = (1, 2, 3, 4, 5, 6, 7, 9, 11)
 UNITS = (4, 8, 16, 32, 64, 96, 128, 256, 512, 1024)
 FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
 NEW_BLOCK = {"conv": ConvBlock(32), "pool": PoolBlock(), "dropout": DropoutBlock(0.25)}
-ss = st.session_state
+session = st.session_state
 t = translator()  # this run's language, looked up once (the page asks for ~200 texts)
 
 
 # --------------------------------------------------------------------------- state
 def _uid() -> int:
-    ss[NEXT] = ss.get(NEXT, 0) + 1
-    return ss[NEXT]
+    session[NEXT] = session.get(NEXT, 0) + 1
+    return session[NEXT]
 
 
 def _load(cfg: ModelConfig) -> None:
     """Show ``cfg`` in the editor: fresh ids, editor widgets re-read from the draft."""
     d = cfg.to_dict()
-    ss[DRAFT] = d
-    ss[UIDS] = [_uid() for _ in d["blocks"]]
-    ss[DUIDS] = [_uid() for _ in d["head"]["dense"]]
-    for key in [k for k in ss if isinstance(k, str) and k.startswith(E)]:
-        del ss[key]
+    session[DRAFT] = d
+    session[UIDS] = [_uid() for _ in d["blocks"]]
+    session[DUIDS] = [_uid() for _ in d["head"]["dense"]]
+    for key in [k for k in session if isinstance(k, str) and k.startswith(EDIT_KEY)]:
+        del session[key]
 
 
 def _init() -> None:
@@ -70,28 +70,28 @@ def _init() -> None:
 
     Later visits keep the draft, unless another page put a different model_cfg.
     """
-    theirs = ss.get("model_cfg")
-    if DRAFT in ss and (theirs is None or theirs == ss.get(WROTE)):
+    theirs = session.get("model_cfg")
+    if DRAFT in session and (theirs is None or theirs == session.get(WROTE)):
         return
     cfg = None
-    if DRAFT not in ss:
+    if DRAFT not in session:
         qp = st.query_params
         if qp.get("preset") in PRESETS:
             cfg = PRESETS[qp["preset"]]
-            ss[LAST] = qp["preset"]
+            session[LAST] = qp["preset"]
         if "arch" in qp:
             try:
                 cfg = decode_config(qp["arch"])
             except ValueError:
-                ss[f"{P}_bad_url"] = True
+                session[f"{PAGE}_bad_url"] = True
     if cfg is None and theirs is not None:
         try:
             cfg = ModelConfig.from_dict(theirs)
         except (TypeError, ValueError):
             cfg = None
     _load(cfg or PRESETS[DEFAULT_PRESET])
-    ss[LAST] = _matching_preset(ss[DRAFT]) or ss.get(LAST, DEFAULT_PRESET)
-    ss[f"{P}_preset"] = ss[LAST]
+    session[LAST] = _matching_preset(session[DRAFT]) or session.get(LAST, DEFAULT_PRESET)
+    session[f"{PAGE}_preset"] = session[LAST]
 
 
 def _preset_dicts() -> dict[str, dict[str, Any]]:
@@ -104,40 +104,40 @@ def _matching_preset(d: dict[str, Any]) -> str | None:
 
 
 def _on_preset() -> None:
-    ss[LAST] = ss[f"{P}_preset"]
-    _load(PRESETS[ss[LAST]])
+    session[LAST] = session[f"{PAGE}_preset"]
+    _load(PRESETS[session[LAST]])
 
 
 def _move(i: int, step: int) -> None:
-    blocks, uids = ss[DRAFT]["blocks"], ss[UIDS]
+    blocks, uids = session[DRAFT]["blocks"], session[UIDS]
     j = i + step
     blocks[i], blocks[j] = blocks[j], blocks[i]
     uids[i], uids[j] = uids[j], uids[i]
 
 
 def _remove(i: int) -> None:
-    del ss[DRAFT]["blocks"][i]
-    del ss[UIDS][i]
+    del session[DRAFT]["blocks"][i]
+    del session[UIDS][i]
 
 
 def _add(kind: str) -> None:
-    ss[DRAFT]["blocks"].append(ModelConfig(blocks=(NEW_BLOCK[kind],)).to_dict()["blocks"][0])
-    ss[UIDS].append(_uid())
+    session[DRAFT]["blocks"].append(ModelConfig(blocks=(NEW_BLOCK[kind],)).to_dict()["blocks"][0])
+    session[UIDS].append(_uid())
 
 
 def _add_dense() -> None:
-    ss[DRAFT]["head"]["dense"].append(asdict(DenseLayer(64)))
-    ss[DUIDS].append(_uid())
+    session[DRAFT]["head"]["dense"].append(asdict(DenseLayer(64)))
+    session[DUIDS].append(_uid())
 
 
 def _pin() -> None:
-    ss[f"{P}_pinned"] = ss[DRAFT]
-    ss[f"{P}_compare"] = "pinned"
+    session[f"{PAGE}_pinned"] = session[DRAFT]
+    session[f"{PAGE}_compare"] = "pinned"
 
 
 def _remove_dense(i: int) -> None:
-    del ss[DRAFT]["head"]["dense"][i]
-    del ss[DUIDS][i]
+    del session[DRAFT]["head"]["dense"][i]
+    del session[DUIDS][i]
 
 
 # -------------------------------------------------------------------------- widgets
@@ -149,17 +149,17 @@ def _fmt(prefix: str):
     text = translator()
 
     def fmt(v: Any) -> str:
-        key = f"{P}.{prefix}_{v}"
+        key = f"{PAGE}.{prefix}_{v}"
         found = text(key)
         return str(v) if found == key else found
 
     return fmt
 
 
-def _w(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
+def _edit_widget(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
     """An editor widget whose first value comes from the draft."""
-    if key not in ss:
-        ss[key] = value
+    if key not in session:
+        session[key] = value
     return make(label, key=key, **kwargs)
 
 
@@ -178,11 +178,11 @@ def _steps(values: tuple) -> Any:
 
     def make(label: str, *, key: str, **kw: Any) -> Any:
         if isinstance(values[0], float):
-            near = min(values, key=lambda v: abs(v - ss[key]))
-            if ss[key] != near and abs(ss[key] - near) < 1e-9:
-                ss[key] = near
+            near = min(values, key=lambda v: abs(v - session[key]))
+            if session[key] != near and abs(session[key] - near) < 1e-9:
+                session[key] = near
             kw["format_func"] = _float_label
-        return st.select_slider(label, options=sorted(set(values) | {ss[key]}), key=key, **kw)
+        return st.select_slider(label, options=sorted(set(values) | {session[key]}), key=key, **kw)
 
     return make
 
@@ -254,14 +254,16 @@ def _fields(
         for col, cell in zip(cols, cells[start : start + per_row], strict=False):
             with col:
                 for field, make, label, hint in cell:
-                    kw = {"help": t(f"{P}.{hint}")} if hint else {}
-                    out[field] = _w(make, t(f"{P}.{label}"), key + field, values[field], **kw)
+                    kw = {"help": t(f"{PAGE}.{hint}")} if hint else {}
+                    out[field] = _edit_widget(
+                        make, t(f"{PAGE}.{label}"), key + field, values[field], **kw
+                    )
     return out
 
 
 def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, Any, Any]:
     """One bordered box per block; returns (block dict, caption slot, error slot)."""
-    key = f"{E}b{uid}_"
+    key = f"{EDIT_KEY}b{uid}_"
     kind = b["kind"]
     with st.container(border=True):
         bar = st.container(horizontal=True, wrap=False, vertical_alignment="center")
@@ -274,11 +276,11 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
             bar.button(
                 "",
                 icon=f":material/{icon}:",
-                key=f"{P}_{name}_{uid}",
+                key=f"{PAGE}_{name}_{uid}",
                 on_click=fn,
                 args=args,
                 disabled=off,
-                help=t(f"{P}.{name}"),
+                help=t(f"{PAGE}.{name}"),
                 type="tertiary",
             )
         values = dict(b)
@@ -318,7 +320,7 @@ _AUGMENT = [
 
 def _input_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     with st.container(border=True):
-        st.markdown(f"**{t(f'{P}.input')}**")
+        st.markdown(f"**{t(f'{PAGE}.input')}**")
         side = lambda label, **kw: st.number_input(label, 1, 1024, **kw)  # noqa: E731
         cells = [
             [("h", side, "height", None)],
@@ -333,14 +335,18 @@ def _input_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
             ],
         ]
         h, w, c = d["input_shape"]
-        shape = _fields(E, {"h": h, "w": w, "c": c}, cells, 2 if ui.projector() else 3)
-        rescale = _w(
-            st.checkbox, t(f"{P}.rescale"), E + "rescale", d["rescale"], help=t(f"{P}.rescale_help")
+        shape = _fields(EDIT_KEY, {"h": h, "w": w, "c": c}, cells, 2 if ui.projector() else 3)
+        rescale = _edit_widget(
+            st.checkbox,
+            t(f"{PAGE}.rescale"),
+            EDIT_KEY + "rescale",
+            d["rescale"],
+            help=t(f"{PAGE}.rescale_help"),
         )
-        with st.expander(t(f"{P}.augment"), icon=":material/auto_awesome:"):
-            st.caption(t(f"{P}.augment_help"))
+        with st.expander(t(f"{PAGE}.augment"), icon=":material/auto_awesome:"):
+            st.caption(t(f"{PAGE}.augment_help"))
             a = d["augment"]
-            augment = _fields(E, a, _FLIPS, 1) | _fields(E, a, _AUGMENT, 2)
+            augment = _fields(EDIT_KEY, a, _FLIPS, 1) | _fields(EDIT_KEY, a, _AUGMENT, 2)
         slot = st.empty()
     part = {"input_shape": [int(shape[k]) for k in "hwc"], "rescale": rescale}
     return {**part, "augment": augment}, slot
@@ -356,56 +362,61 @@ _DENSE = [
 def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     head = d["head"]
     with st.container(border=True):
-        st.markdown(f"**{t(f'{P}.head')}**")
+        st.markdown(f"**{t(f'{PAGE}.head')}**")
         c1, c2 = st.columns([1.3, 1])
         with c1:
-            pooling = _w(
+            pooling = _edit_widget(
                 st.radio,
-                t(f"{P}.pooling"),
-                E + "pooling",
+                t(f"{PAGE}.pooling"),
+                EDIT_KEY + "pooling",
                 head["pooling"],
                 options=["flatten", "gap"],
                 format_func=_fmt("pooling"),
-                help=t(f"{P}.pooling_help"),
+                help=t(f"{PAGE}.pooling_help"),
             )
         with c2:
-            dropout = _w(_rate, t(f"{P}.head_dropout"), E + "hdrop", float(head["dropout"]))
+            dropout = _edit_widget(
+                _rate, t(f"{PAGE}.head_dropout"), EDIT_KEY + "hdrop", float(head["dropout"])
+            )
         dense = []
-        for j, (uid, layer) in enumerate(zip(ss[DUIDS], head["dense"], strict=True)):
+        for j, (uid, layer) in enumerate(zip(session[DUIDS], head["dense"], strict=True)):
             c0, c1 = st.columns([8, 1], vertical_alignment="center")
-            c0.markdown(f"*{t(f'{P}.dense_n', n=j + 1)}*")
+            c0.markdown(f"*{t(f'{PAGE}.dense_n', n=j + 1)}*")
             c1.button(
                 "",
                 icon=":material/close:",
-                key=f"{P}_dremove_{uid}",
+                key=f"{PAGE}_dremove_{uid}",
                 on_click=_remove_dense,
                 args=(j,),
-                help=t(f"{P}.remove"),
+                help=t(f"{PAGE}.remove"),
             )
-            dense.append(_fields(f"{E}d{uid}_", layer, _DENSE, 2 if ui.projector() else 3))
+            dense.append(_fields(f"{EDIT_KEY}d{uid}_", layer, _DENSE, 2 if ui.projector() else 3))
         st.button(
-            t(f"{P}.add_dense"), icon=":material/add:", key=f"{P}_add_dense", on_click=_add_dense
+            t(f"{PAGE}.add_dense"),
+            icon=":material/add:",
+            key=f"{PAGE}_add_dense",
+            on_click=_add_dense,
         )
         c1, c2 = st.columns(2)
         with c1:
-            k = _w(
+            k = _edit_widget(
                 st.number_input,
-                t(f"{P}.classes"),
-                E + "classes",
+                t(f"{PAGE}.classes"),
+                EDIT_KEY + "classes",
                 d["num_classes"],
                 min_value=1,
                 max_value=1000,
-                help=t(f"{P}.classes_help"),
+                help=t(f"{PAGE}.classes_help"),
             )
         with c2:
-            out = _w(
+            out = _edit_widget(
                 st.radio,
-                t(f"{P}.output"),
-                E + "output",
+                t(f"{PAGE}.output"),
+                EDIT_KEY + "output",
                 d["output"],
                 options=["sigmoid", "softmax"],
                 horizontal=True,
-                help=t(f"{P}.output_help"),
+                help=t(f"{PAGE}.output_help"),
             )
         slot = st.empty()
     part = {"head": {"pooling": pooling, "dropout": dropout, "dense": dense}}
@@ -416,9 +427,9 @@ def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
 def _error_text(err: ConfigError) -> str:
     params = dict(err.params)
     if "what" in params:
-        params["what"] = t(f"{P}.word_{params['what']}")
+        params["what"] = t(f"{PAGE}.word_{params['what']}")
     try:
-        return t(f"{P}.err_{err.code}", **params)
+        return t(f"{PAGE}.err_{err.code}", **params)
     except (KeyError, IndexError, ValueError):
         return str(err)
 
@@ -426,9 +437,9 @@ def _error_text(err: ConfigError) -> str:
 def _where(err: ConfigError, blocks: list[dict]) -> str:
     """The box that shows ``err``, named as on the page ("block 9 · Pooling")."""
     if isinstance(err.where, int):
-        kind = t(f"{P}.kind_{blocks[err.where]['kind']}")
-        return t(f"{P}.where_block", n=err.where + 1, kind=kind)
-    return t(f"{P}.where_input" if err.where in ("input", "augment") else f"{P}.where_head")
+        kind = t(f"{PAGE}.kind_{blocks[err.where]['kind']}")
+        return t(f"{PAGE}.where_block", n=err.where + 1, kind=kind)
+    return t(f"{PAGE}.where_input" if err.where in ("input", "augment") else f"{PAGE}.where_head")
 
 
 def _human(n: float, unit: str = "") -> str:
@@ -440,41 +451,45 @@ def _human(n: float, unit: str = "") -> str:
 
 def _table(rows) -> pd.DataFrame:
     """The Keras summary's columns; type and FLOPs too, except on the (narrow) projector."""
-    cols = {t(f"{P}.col_layer"): [r.name for r in rows]}
+    cols = {t(f"{PAGE}.col_layer"): [r.name for r in rows]}
     if not ui.projector():
-        cols[t(f"{P}.col_type")] = [r.kind for r in rows]
-    cols[t(f"{P}.col_shape")] = ["(" + ", ".join(map(str, r.output_shape)) + ")" for r in rows]
-    cols[t(f"{P}.col_params")] = [ui.count(r.params) for r in rows]
+        cols[t(f"{PAGE}.col_type")] = [r.kind for r in rows]
+    cols[t(f"{PAGE}.col_shape")] = ["(" + ", ".join(map(str, r.output_shape)) + ")" for r in rows]
+    cols[t(f"{PAGE}.col_params")] = [ui.count(r.params) for r in rows]
     if not ui.projector():
-        cols[t(f"{P}.col_flops")] = [_human(r.flops) if r.flops else "0" for r in rows]
+        cols[t(f"{PAGE}.col_flops")] = [_human(r.flops) if r.flops else "0" for r in rows]
     return pd.DataFrame(cols)
 
 
 def _table_widths() -> dict[str, st.column_config.Column]:
     """Pixel widths so all five columns fit the ~430 px column at 1280×720, no scrolling."""
     widths = {"layer": 100, "type": 126, "shape": 92, "params": 58, "flops": 54}
-    return {t(f"{P}.col_{k}"): st.column_config.Column(width=w) for k, w in widths.items()}
+    return {t(f"{PAGE}.col_{k}"): st.column_config.Column(width=w) for k, w in widths.items()}
 
 
 def _stage_labels() -> dict[str, str]:
-    return {k: t(f"{P}.stage_{k}") for k in ("input", "conv", "pool", "vector", "dense", "output")}
+    return {
+        k: t(f"{PAGE}.stage_{k}") for k in ("input", "conv", "pool", "vector", "dense", "output")
+    }
 
 
 def _metrics(rows) -> None:
     s = model_stats(rows)
     cols = st.columns(3) + st.columns(3)[:2] if ui.projector() else st.columns(5)
-    cols[0].metric(t(f"{P}.total"), ui.count(s.params), help=t(f"{P}.total_help"))
-    cols[1].metric(t(f"{P}.trainable"), ui.count(s.trainable))
+    cols[0].metric(t(f"{PAGE}.total"), ui.count(s.params), help=t(f"{PAGE}.total_help"))
+    cols[1].metric(t(f"{PAGE}.trainable"), ui.count(s.trainable))
     cols[2].metric(
-        t(f"{P}.non_trainable"), ui.count(s.non_trainable), help=t(f"{P}.non_trainable_help")
+        t(f"{PAGE}.non_trainable"), ui.count(s.non_trainable), help=t(f"{PAGE}.non_trainable_help")
     )
-    cols[3].metric(t(f"{P}.flops"), _human(s.flops), help=t(f"{P}.flops_help"))
-    cols[4].metric(t(f"{P}.memory"), _human(s.activation_bytes, "B"), help=t(f"{P}.memory_help"))
+    cols[3].metric(t(f"{PAGE}.flops"), _human(s.flops), help=t(f"{PAGE}.flops_help"))
+    cols[4].metric(
+        t(f"{PAGE}.memory"), _human(s.activation_bytes, "B"), help=t(f"{PAGE}.memory_help")
+    )
 
 
 def _flow(rows) -> None:
     style = ui.style()
-    st.markdown(f"**{t(f'{P}.flow_title')}**")
+    st.markdown(f"**{t(f'{PAGE}.flow_title')}**")
     ui.chart(
         viz.tensor_figure,
         rows,
@@ -482,15 +497,15 @@ def _flow(rows) -> None:
         height=int(style.height * 0.75),
         line_width=style.line_width / 2,
         labels=_stage_labels(),
-        key=f"{P}_flow_fig",
+        key=f"{PAGE}_flow_fig",
     )
 
 
 def _results(rows, err: ConfigError | None) -> None:
     style = ui.style()
     if err is not None:
-        st.warning(t(f"{P}.partial"), icon=":material/construction:")
-    st.markdown(f"**{t(f'{P}.table_title')}**")
+        st.warning(t(f"{PAGE}.partial"), icon=":material/construction:")
+    st.markdown(f"**{t(f'{PAGE}.table_title')}**")
     st.dataframe(
         _table(rows),
         hide_index=True,
@@ -498,56 +513,56 @@ def _results(rows, err: ConfigError | None) -> None:
         row_height=(row := 44 if ui.projector() else 35),
         height=row * (len(rows) + 1) + 3,
         column_config=None if ui.projector() else _table_widths(),
-        key=f"{P}_table",
+        key=f"{PAGE}_table",
     )
-    st.markdown(f"**{t(f'{P}.bars_title')}**")
+    st.markdown(f"**{t(f'{PAGE}.bars_title')}**")
     ui.chart(
         viz.params_figure,
         rows,
         font_size=style.font_size,
         row_height=34 if ui.projector() else 26,
-        names=(t(f"{P}.trainable"), t(f"{P}.non_trainable")),
-        key=f"{P}_bars_fig",
+        names=(t(f"{PAGE}.trainable"), t(f"{PAGE}.non_trainable")),
+        key=f"{PAGE}_bars_fig",
     )
 
 
 def _compare(cfg: ModelConfig, rows) -> None:
-    st.subheader(t(f"{P}.compare_title"))
-    st.caption(t(f"{P}.compare_help"))
+    st.subheader(t(f"{PAGE}.compare_title"))
+    st.caption(t(f"{PAGE}.compare_help"))
     names = list(PRESETS)
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    if f"{P}_pinned" in ss:
+    if f"{PAGE}_pinned" in session:
         names = ["pinned", *names]
     other = ui.widget(
         c1.selectbox,
-        t(f"{P}.compare_with"),
+        t(f"{PAGE}.compare_with"),
         names,
-        key=f"{P}_compare",
+        key=f"{PAGE}_compare",
         default="shapes_flatten",
         valid=lambda v: v in names,
         format_func=_fmt("preset"),
     )
     c2.button(
-        t(f"{P}.pin"),
+        t(f"{PAGE}.pin"),
         icon=":material/push_pin:",
-        key=f"{P}_pin",
+        key=f"{PAGE}_pin",
         on_click=_pin,
-        help=t(f"{P}.pin_help"),
+        help=t(f"{PAGE}.pin_help"),
         width="stretch",
     )
     pinned = other == "pinned"
-    b_cfg = ModelConfig.from_dict(ss[f"{P}_pinned"]) if pinned else PRESETS[other]
+    b_cfg = ModelConfig.from_dict(session[f"{PAGE}_pinned"]) if pinned else PRESETS[other]
     _, b_rows, b_err = walk(b_cfg)
-    label_a, label_b = t(f"{P}.this_design"), _preset_label(other)
+    label_a, label_b = t(f"{PAGE}.this_design"), _preset_label(other)
     style = ui.style()
     ui.chart(
         viz.compare_figure,
         (rows, b_rows),
         [label_a, label_b],
         font_size=style.font_size,
-        group_names={g: t(f"{P}.group_{g}") for g in viz.PARAM_GROUPS},
+        group_names={g: t(f"{PAGE}.group_{g}") for g in viz.PARAM_GROUPS},
         height=int(style.height * 0.55),
-        key=f"{P}_compare_fig",
+        key=f"{PAGE}_compare_fig",
     )
     left, right = st.columns(2)
     for col, label, r in ((left, label_a, rows), (right, label_b, b_rows)):
@@ -556,7 +571,7 @@ def _compare(cfg: ModelConfig, rows) -> None:
             st.markdown(f"**{label}**")
             st.markdown(
                 t(
-                    f"{P}.compare_line",
+                    f"{PAGE}.compare_line",
                     params=ui.count(s.params),
                     flops=_human(s.flops),
                     memory=_human(s.activation_bytes, "B"),
@@ -569,68 +584,68 @@ def _compare(cfg: ModelConfig, rows) -> None:
                 height=int(style.height * 0.5),
                 line_width=style.line_width / 2,
                 labels=_stage_labels(),
-                key=f"{P}_cmp_flow_{'a' if r is rows else 'b'}",
+                key=f"{PAGE}_cmp_flow_{'a' if r is rows else 'b'}",
             )
     if b_err is not None:
         ui.error_box(_error_text(b_err))
 
 
 def _preset_label(name: str) -> str:
-    return t(f"{P}.preset_{name}")
+    return t(f"{PAGE}.preset_{name}")
 
 
 # ----------------------------------------------------------------------------- page
-ui.header(P)
+ui.header(PAGE)
 _init()
-if ss.pop(f"{P}_bad_url", False):
-    ui.error_box(t(f"{P}.bad_url"))
+if session.pop(f"{PAGE}_bad_url", False):
+    ui.error_box(t(f"{PAGE}.bad_url"))
 
-draft = ss[DRAFT]
-if f"{P}_preset" not in ss:  # the selectbox's state is dropped when the page is left
-    ss[f"{P}_preset"] = ss.get(LAST, DEFAULT_PRESET)
+draft = session[DRAFT]
+if f"{PAGE}_preset" not in session:  # the selectbox's state is dropped when the page is left
+    session[f"{PAGE}_preset"] = session.get(LAST, DEFAULT_PRESET)
 c1, c2, c3 = st.columns([2.6, 1.3, 1.1], vertical_alignment="bottom")
 preset = c1.selectbox(
-    t(f"{P}.preset"),
+    t(f"{PAGE}.preset"),
     list(PRESETS),
-    key=f"{P}_preset",
+    key=f"{PAGE}_preset",
     format_func=_fmt("preset"),
     on_change=_on_preset,
 )
 c2.button(
-    t(f"{P}.reset"),
+    t(f"{PAGE}.reset"),
     icon=":material/restart_alt:",
-    key=f"{P}_reset",
+    key=f"{PAGE}_reset",
     on_click=_on_preset,
-    help=t(f"{P}.reset_help"),
+    help=t(f"{PAGE}.reset_help"),
 )
-c3.page_link("page_train.py", label=t(f"{P}.to_train"), icon=":material/model_training:")
-modified = "" if ui.shared(_preset_dicts)[preset] == draft else t(f"{P}.modified")
-st.caption(t(f"{P}.preset_note_{preset}") + modified)
+c3.page_link("page_train.py", label=t(f"{PAGE}.to_train"), icon=":material/model_training:")
+modified = "" if ui.shared(_preset_dicts)[preset] == draft else t(f"{PAGE}.modified")
+st.caption(t(f"{PAGE}.preset_note_{preset}") + modified)
 metrics_slot = st.container()
 
 editor, results = st.columns([5, 6], gap="medium")
 with editor:
-    st.markdown(f"#### {t(f'{P}.editor_title')}")
+    st.markdown(f"#### {t(f'{PAGE}.editor_title')}")
     part, input_slot = _input_editor(draft)
     slots, blocks = [], []
-    n = len(ss[UIDS])
-    for i, (uid, b) in enumerate(zip(ss[UIDS], draft["blocks"], strict=True)):
+    n = len(session[UIDS])
+    for i, (uid, b) in enumerate(zip(session[UIDS], draft["blocks"], strict=True)):
         block, caption, slot = _block_editor(i, n, uid, b)
         blocks.append(block)
         slots.append((caption, slot))
     adds = st.container(horizontal=True, wrap=True)  # on the projector they wrap, not cut
     for kind in ("conv", "pool", "dropout"):
         adds.button(
-            t(f"{P}.add_{kind}"),
+            t(f"{PAGE}.add_{kind}"),
             icon=":material/add:",
-            key=f"{P}_add_{kind}",
+            key=f"{PAGE}_add_{kind}",
             on_click=_add,
             args=(kind,),
         )
     head_part, head_slot = _head_editor(draft)
 
 new = {**draft, **part, **head_part, "blocks": blocks}
-ss[DRAFT] = new
+session[DRAFT] = new
 cfg = ModelConfig.from_dict(new)
 specs, rows, err = walk(cfg)
 
@@ -638,7 +653,7 @@ specs, rows, err = walk(cfg)
 for i, (block, (caption, _)) in enumerate(zip(blocks, slots, strict=True)):
     out = [r for r in rows if r.where == i]
     shape = "×".join(map(str, out[-1].output_shape)) if out else "?"
-    kind = t(f"{P}.kind_{block['kind']}")
+    kind = t(f"{PAGE}.kind_{block['kind']}")
     caption.markdown(f"**{i + 1} · {kind}** → `{shape}`")
 if err is not None:
     msg = _error_text(err)
@@ -652,29 +667,29 @@ with metrics_slot:
     if err is None:
         _metrics(rows)
     else:  # the message itself is in red next to what to fix; here, where to look
-        ui.error_box(t(f"{P}.invalid", where=_where(err, blocks)))
+        ui.error_box(t(f"{PAGE}.invalid", where=_where(err, blocks)))
     _flow(rows)
 with results:
     _results(rows, err)
 
 if err is None:
     _compare(cfg, rows)
-    with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
-        st.caption(t(f"{P}.code_help"))
+    with st.expander(t(f"{PAGE}.code_title"), icon=":material/code:"):
+        st.caption(t(f"{PAGE}.code_help"))
         code = keras_code(cfg)
         st.code(code, language="python")
         st.download_button(
-            t(f"{P}.download"),
+            t(f"{PAGE}.download"),
             code,
             file_name=f"{cfg.name}.py",
             mime="text/x-python",
-            key=f"{P}_download",
+            key=f"{PAGE}_download",
             icon=":material/download:",
         )
     # The Train page trains this design; the URL reopens it.
-    ss["model_cfg"] = ss[WROTE] = cfg.to_dict()
+    session["model_cfg"] = session[WROTE] = cfg.to_dict()
     # The URL names the starting preset, plus the whole design when it was modified.
-    name = _matching_preset(ss["model_cfg"])
+    name = _matching_preset(session["model_cfg"])
     st.query_params["preset"] = name or preset
     if name:
         if "arch" in st.query_params:
@@ -682,4 +697,4 @@ if err is None:
     else:
         st.query_params["arch"] = encode_config(cfg)
 else:
-    st.info(t(f"{P}.train_keeps_last"), icon=":material/info:")
+    st.info(t(f"{PAGE}.train_keeps_last"), icon=":material/info:")

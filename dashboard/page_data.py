@@ -15,8 +15,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from cnnlab import data as D
-from cnnlab import viz as V
+from cnnlab import data, viz
 from dashboard import ui
 from dashboard.i18n import t
 
@@ -28,7 +27,7 @@ IMAGE_SIDES = [32, 48, 64, 96, 128, 150, 192, 224, 256]
 UPLOAD_MB = 20  # .streamlit/config.toml server.maxUploadSize
 
 ui.header("data")
-sty = ui.style()
+style = ui.style()
 
 
 def _labels(prefix: str, options) -> Callable[[str], str]:
@@ -43,12 +42,12 @@ def _shapes_spec() -> dict:
         classes = ui.widget(
             st.multiselect,
             t("data.classes"),
-            list(D.SHAPE_CLASSES),
+            list(data.SHAPE_CLASSES),
             key="data_classes",
             default=["circle", "square"],
             url="classes",
-            valid=lambda v: isinstance(v, list) and set(v) <= set(D.SHAPE_CLASSES),
-            format_func=_labels("shape", D.SHAPE_CLASSES),
+            valid=lambda v: isinstance(v, list) and set(v) <= set(data.SHAPE_CLASSES),
+            format_func=_labels("shape", data.SHAPE_CLASSES),
             max_selections=3,
         )
         n = ui.widget(
@@ -121,7 +120,7 @@ def _shapes_spec() -> dict:
         "n": int(n),
         "size": int(size),
         "channels": int(channels),
-        "classes": [c for c in D.SHAPE_CLASSES if c in classes],  # a stable label order
+        "classes": [c for c in data.SHAPE_CLASSES if c in classes],  # a stable label order
         "noise": float(noise),
         "clutter": int(clutter),
         "seed": int(seed),
@@ -135,11 +134,11 @@ def _keras_spec() -> dict:
         name = ui.widget(
             st.selectbox,
             t("data.keras_name"),
-            list(D.KERAS_SETS),
+            list(data.KERAS_SETS),
             key="data_keras_name",
             default="mnist",
             url="kname",
-            valid=lambda v: v in D.KERAS_SETS,
+            valid=lambda v: v in data.KERAS_SETS,
         )
     with c2:
         n = ui.widget(
@@ -151,7 +150,7 @@ def _keras_spec() -> dict:
             url="kn",
             valid=lambda v: v in KERAS_COUNTS,
         )
-    st.caption(t("data.keras_cache", path=D.keras_cache_dir()))
+    st.caption(t("data.keras_cache", path=data.keras_cache_dir()))
     return {"source": "keras", "name": name, "n": int(n), "seed": 0}
 
 
@@ -172,12 +171,12 @@ def _image_options() -> dict:
         fit = ui.widget(
             st.radio,
             t("data.fit"),
-            list(D.FITS),
+            list(data.FITS),
             key="data_fit",
             default="crop",
             url="fit",
-            valid=lambda v: v in D.FITS,
-            format_func=_labels("fit", D.FITS),
+            valid=lambda v: v in data.FITS,
+            format_func=_labels("fit", data.FITS),
             help=t("data.fit_help"),
         )
     with c3:
@@ -196,9 +195,9 @@ def _image_options() -> dict:
 
 def _folder_spec() -> dict | None:
     st.caption(t("data.about_folder"))
-    root = D.data_root()
+    root = data.data_root()
     st.caption(t("data.root", path=root), help=t("data.root_help"))
-    folders = D.list_folders(root)
+    folders = data.list_folders(root)
     if not folders:
         st.info(t("data.no_folders", path=root), icon=":material/folder_off:")
         return None
@@ -220,7 +219,7 @@ def _upload_spec() -> dict | None:
     ui.initial_value("data_upload_id", "", url="up", valid=lambda v: isinstance(v, str))
     if file is not None:
         try:
-            st.session_state["data_upload_id"] = D.save_upload(file.getvalue())
+            st.session_state["data_upload_id"] = data.save_upload(file.getvalue())
         except ValueError as err:
             ui.error_box(t("data.bad_zip", detail=err))
             return None
@@ -279,12 +278,12 @@ def _split_settings() -> dict:
             "seed": int(seed)}  # fmt: skip
 
 
-def _load(spec: dict) -> tuple[D.Dataset, D.FolderReport | None] | None:
+def _load(spec: dict) -> tuple[data.Dataset, data.FolderReport | None] | None:
     """The dataset of ``spec``, or an error box (never a traceback) and None."""
     try:
         with st.spinner(t("data.loading")):
-            return D.load_spec(spec)
-    except D.KerasDataError as err:
+            return data.load_spec(spec)
+    except data.KerasDataError as err:
         msg = t("data.keras_offline", name=spec["name"], path=err.path)
         ui.error_box(f"{msg}\n\n`{err.cause}`")
     except ValueError as err:
@@ -294,7 +293,7 @@ def _load(spec: dict) -> tuple[D.Dataset, D.FolderReport | None] | None:
     return None
 
 
-def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
+def _summary(ds: data.Dataset, parts: dict[str, list[int]]) -> None:
     h, w, c = ds.image_shape
     values = [
         (t("data.m_images"), ui.count(len(ds))),
@@ -317,39 +316,39 @@ def _summary(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
     st.page_link("page_train.py", label=t("data.to_train"), icon=":material/model_training:")
 
 
-def _samples(ds: D.Dataset) -> None:
+def _samples(ds: data.Dataset) -> None:
     st.subheader(t("data.samples_title"))
     ui.initial_value("data_sample_seed", 0)
     if st.button(t("data.samples_more"), key="data_more", icon=":material/shuffle:"):
         st.session_state["data_sample_seed"] += 1
     cell = (96 if ds.num_classes <= 4 else 64) + (24 if ui.projector() else 0)
-    fig = V.sample_grid_figure(
+    fig = viz.sample_grid_figure(
         ds,
         per_class=8,
         seed=st.session_state["data_sample_seed"],
         cell=cell,
-        font_size=sty.font_size,
+        font_size=style.font_size,
         names=ui.class_names(ds.class_names),
     )
     st.plotly_chart(fig, config=PLOT_CFG, key="data_grid")
     st.caption(t("data.samples_caption"))
 
 
-def _balance(ds: D.Dataset, parts: dict[str, list[int]]) -> None:
+def _balance(ds: data.Dataset, parts: dict[str, list[int]]) -> None:
     st.subheader(t("data.balance_title"))
     labels = {p: t(f"data.part_{p}") for p in parts}
-    fig = V.balance_figure(
+    fig = viz.balance_figure(
         parts,
         ui.class_names(ds.class_names),
-        font_size=sty.font_size,
-        height=max(260, sty.height - 120),
+        font_size=style.font_size,
+        height=max(260, style.height - 120),
         labels=labels,
     )
     st.plotly_chart(fig, config=PLOT_CFG, key="data_balance")
     st.caption(t("data.balance_caption"))
 
 
-def _report(rep: D.FolderReport) -> None:
+def _report(rep: data.FolderReport) -> None:
     n = rep.loaded
     if rep.from_cache:
         st.caption(t("data.report_timing_cached", n=n, s=rep.seconds))
@@ -399,12 +398,12 @@ def _augment_defaults() -> dict:
     if not isinstance(aug, dict):
         return {}
     try:
-        return asdict(D.AugmentConfig.from_any(aug))
+        return asdict(data.AugmentConfig.from_any(aug))
     except (TypeError, ValueError):
         return {}
 
 
-def _augmentation(ds: D.Dataset) -> None:
+def _augmentation(ds: data.Dataset) -> None:
     st.subheader(t("data.aug_title"))
     st.caption(t("data.aug_caption"))
     base = _augment_defaults()
@@ -417,12 +416,12 @@ def _augmentation(ds: D.Dataset) -> None:
         flip = ui.widget(
             st.selectbox,
             t("data.aug_flip"),
-            list(D.FLIPS),
+            list(data.FLIPS),
             key="data_aug_flip",
             default=base.get("flip", "horizontal"),
             url="flip",
-            valid=lambda v: v in D.FLIPS,
-            format_func=_labels("flip", D.FLIPS),
+            valid=lambda v: v in data.FLIPS,
+            format_func=_labels("flip", data.FLIPS),
         )
         index = ui.widget(
             st.number_input,
@@ -483,12 +482,14 @@ def _augmentation(ds: D.Dataset) -> None:
     ui.initial_value("data_aug_seed", 0)
     if st.button(t("data.aug_again"), key="data_aug_again", icon=":material/casino:"):
         st.session_state["data_aug_seed"] += 1
-    cfg = D.AugmentConfig(flip, rotation, zoom, contrast, brightness)
+    cfg = data.AugmentConfig(flip, rotation, zoom, contrast, brightness)
     image = ds.x[int(index)]
-    variants = D.augment_many(image, cfg, 7, seed=st.session_state["data_aug_seed"])
+    variants = data.augment_many(image, cfg, 7, seed=st.session_state["data_aug_seed"])
     per_row = 4 if not ui.projector() else 8
     cell = 128 if ui.projector() or image.shape[0] < 64 else 160
-    fig = V.strip_figure([image, *variants], cell=cell, per_row=per_row, font_size=sty.font_size)
+    fig = viz.strip_figure(
+        [image, *variants], cell=cell, per_row=per_row, font_size=style.font_size
+    )
     st.plotly_chart(fig, config=PLOT_CFG, key="data_aug")
 
 
@@ -496,12 +497,12 @@ def main() -> None:
     source = ui.widget(
         st.radio,
         t("data.source"),
-        list(D.SOURCES),
+        list(data.SOURCES),
         key="data_source",
         default="shapes",
         url="src",
-        valid=lambda v: v in D.SOURCES,
-        format_func=_labels("src", D.SOURCES),
+        valid=lambda v: v in data.SOURCES,
+        format_func=_labels("src", data.SOURCES),
         horizontal=True,
     )
     if source == "shapes":
@@ -532,7 +533,7 @@ def main() -> None:
         "class_names": list(ds.class_names),
     }
     sp = spec["split"]
-    tr, va, te = D.split_indices(
+    tr, va, te = data.split_indices(
         ds.y, val_fraction=sp["val_fraction"], test_fraction=sp["test_fraction"], seed=sp["seed"]
     )
     parts = {"train": ds.y[tr], "val": ds.y[va]}

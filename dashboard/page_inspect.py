@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import viz as V
+from cnnlab import viz
 from dashboard import state, ui
 from dashboard.i18n import t
 
@@ -28,8 +28,8 @@ STATS_IMAGES = 256  # validation images used for statistics and top patches
 
 ui.header("inspect")
 state.warm_keras()  # imports Keras once, then freezes its objects out of the GC
-ss = st.session_state
-sty = ui.style()
+session = st.session_state
+style = ui.style()
 BIG = 420 if ui.projector() else 300  # px: input, Grad-CAM and receptive-field pictures
 
 
@@ -121,9 +121,9 @@ def _train_demo() -> None:
         PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=10), owner=state.owner(),
         label="seed_shapes · shapes",
     )  # fmt: skip
-    ss["train_job"] = job.id
-    ss["model_cfg"] = PRESETS["seed_shapes"].to_dict()
-    ss["dataset_spec"] = spec
+    session["train_job"] = job.id
+    session["model_cfg"] = PRESETS["seed_shapes"].to_dict()
+    session["dataset_spec"] = spec
     st.switch_page("page_train.py")
 
 
@@ -139,7 +139,7 @@ def _choose_model():
     """(model, model key, class names, validation (x, y) or None, run id or None)."""
     store = state.store()
     runs = [r for r in store.list_runs() if store.model_path(r.id) is not None]
-    upload = ss.get("inspect_model_path")
+    upload = session.get("inspect_model_path")
     has_upload = bool(upload) and Path(upload).exists()
     if not runs and not has_upload:
         st.info(t("inspect.no_runs"), icon=":material/info:")
@@ -243,23 +243,23 @@ def _choose_input(model, val, names):
         return img, f"{kind}:{_key(img)}", None
     # draw: lasso (or box) on an empty board; the filled shape is the input
     st.caption(t("inspect.draw_help"))
-    gen = ss.setdefault("_inspect_canvas_gen", 0)
-    last = ss.get("_inspect_drawing")
+    gen = session.setdefault("_inspect_canvas_gen", 0)
+    last = session.get("_inspect_drawing")
     if last is not None and last.shape != (h, w):
         last = None
-    fig = V.canvas_figure((h, w), None, height=BIG, font_size=sty.font_size)
+    fig = viz.canvas_figure((h, w), None, height=BIG, font_size=style.font_size)
     event = st.plotly_chart(
         fig, key=f"inspect_canvas_{gen}", on_select="rerun", selection_mode=("lasso", "box"),
         config={"displayModeBar": True, "modeBarButtonsToRemove": ["toImage"]}, width="content",
     )  # fmt: skip
     sel = event.get("selection") if event else None
-    drawn = V.drawing_image(dict(sel) if sel else None, (h, w))
+    drawn = viz.drawing_image(dict(sel) if sel else None, (h, w))
     if drawn is not None:
-        ss["_inspect_drawing"] = drawn
+        session["_inspect_drawing"] = drawn
         last = drawn
     if st.button(t("inspect.clear"), key="inspect_clear", icon=":material/ink_eraser:"):
-        ss["_inspect_canvas_gen"] = gen + 1
-        ss.pop("_inspect_drawing", None)
+        session["_inspect_canvas_gen"] = gen + 1
+        session.pop("_inspect_drawing", None)
         st.rerun()
     if last is None:
         return None
@@ -273,7 +273,7 @@ def _prediction(model, mkey, img, ikey, names, true) -> int:
     pred = int(np.argmax(probs))
     left, right = st.columns([2, 3], gap="large")
     with left:
-        _show(st, V.upscale(img, BIG), width="stretch", caption=t("inspect.input_caption",
+        _show(st, viz.upscale(img, BIG), width="stretch", caption=t("inspect.input_caption",
                  shape=" × ".join(str(v) for v in img.shape)))  # fmt: skip
     with right:
         verdict = t("inspect.predicted", cls=names[pred], p=f"{probs[pred]:.0%}")
@@ -281,7 +281,7 @@ def _prediction(model, mkey, img, ikey, names, true) -> int:
             ok = true == pred
             verdict += " " + (t("inspect.correct") if ok else t("inspect.wrong", cls=names[true]))
         st.markdown(f"### {verdict}")
-        fig = V.proba_figure(probs, names, font_size=sty.font_size, height=200)
+        fig = viz.proba_figure(probs, names, font_size=style.font_size, height=200)
         st.plotly_chart(fig, key="inspect_proba", config={"displayModeBar": False})
     return pred
 
@@ -302,14 +302,14 @@ def _gradcam(model, mkey, img, ikey, names, pred) -> None:
         ui.error_box(str(exc))
         return
     c1, c2 = st.columns(2, gap="large")
-    _show(c1, V.upscale(V.overlay(img, cam), BIG), width=BIG, caption=t("inspect.cam_overlay"))
-    heat = V.overlay(np.zeros(img.shape[:2], np.uint8), cam, alpha=1.0)
-    _show(c2, V.upscale(heat, BIG), width=BIG, caption=t("inspect.cam_heat", layer=layer))
+    _show(c1, viz.upscale(viz.overlay(img, cam), BIG), width=BIG, caption=t("inspect.cam_overlay"))
+    heat = viz.overlay(np.zeros(img.shape[:2], np.uint8), cam, alpha=1.0)
+    _show(c2, viz.upscale(heat, BIG), width=BIG, caption=t("inspect.cam_heat", layer=layer))
     st.caption(t("inspect.cam_help", cls=names[int(cls)]))
 
 
 def _filters(model, run_id) -> None:
-    from cnnlab import kernels as K
+    from cnnlab import kernels
     from cnnlab.inspect import closest_kernels, filter_images, first_layer_filters
 
     st.subheader(t("inspect.filters_title"))
@@ -334,17 +334,17 @@ def _filters(model, run_id) -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         cell = 64 if ui.projector() else 52
-        grid = V.filter_grid(filter_images(w), cols=8, cell=cell)
+        grid = viz.filter_grid(filter_images(w), cols=8, cell=cell)
         _show(st, grid, width=min(grid.shape[1], 760),
                  caption=t("inspect.filters_caption", kh=kh, kw=kw, cin=cin, f=nf))  # fmt: skip
         st.caption(t("inspect.filters_rgb") if cin == 3 else t("inspect.filters_gray"))
     with right:
         st.markdown(f"**{t('inspect.handmade')}**")
-        shown = [n for n in HANDMADE_SHOWN if K.PRESETS[n].shape == (kh, kw)]
+        shown = [n for n in HANDMADE_SHOWN if kernels.PRESETS[n].shape == (kh, kw)]
         if shown:
             cols = st.columns(3)
             for i, n in enumerate(shown):
-                pic = V.kernel_picture(K.PRESETS[n], 40)
+                pic = viz.kernel_picture(kernels.PRESETS[n], 40)
                 _show(cols[i % 3], pic, caption=t(f"kernels.preset_{n}"), width="stretch")
         else:
             st.caption(t("inspect.handmade_size", kh=kh, kw=kw))
@@ -357,9 +357,9 @@ def _filters(model, run_id) -> None:
             pic = pics[m.filter]
             pic = np.repeat(pic[..., None], 3, axis=2) if pic.ndim == 2 else pic
             rows.append({
-                "filter": V.png_data_url(V.upscale(np.rint(pic * 255).astype(np.uint8), 36)),
+                "filter": viz.png_data_url(viz.upscale(np.rint(pic * 255).astype(np.uint8), 36)),
                 "n": m.filter,
-                "closest": V.png_data_url(V.kernel_picture(K.PRESETS[m.name], 12)),
+                "closest": viz.png_data_url(viz.kernel_picture(kernels.PRESETS[m.name], 12)),
                 "name": t(f"kernels.preset_{m.name}")
                 + (f" ({t('inspect.inverted')})" if m.similarity < 0 else ""),
                 "sim": abs(m.similarity),
@@ -403,7 +403,7 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
     left, right = st.columns([3, 1], gap="medium")
     with left:
         cell = 72 if arr.shape[2] <= 16 else (48 if arr.shape[2] <= 32 else 36)
-        pic = V.mosaic(arr, cell=cell, signed_cmap=sty.signed_cmap)
+        pic = viz.mosaic(arr, cell=cell, signed_cmap=style.signed_cmap)
         _show(st, pic, width=min(pic.shape[1], 860 if ui.projector() else 720),
                  caption=t("inspect.maps_caption", layer=layer, h=arr.shape[0], w=arr.shape[1],
                            c=arr.shape[2], shown=min(arr.shape[2], 64)))  # fmt: skip
@@ -429,7 +429,9 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
     m3.metric(t("inspect.active"), f"{float(active.mean()):.0%}")
     labels = {"mean": t("inspect.mean_act"), "dead": t("inspect.dead_short"),
               "channel": t("inspect.channel")}  # fmt: skip
-    fig = V.stats_figure(mean, dead, labels=labels, font_size=sty.font_size, height=sty.height - 60)
+    fig = viz.stats_figure(
+        mean, dead, labels=labels, font_size=style.font_size, height=style.height - 60
+    )
     st.plotly_chart(fig, key="inspect_stats", config={"displayModeBar": False})
     st.caption(t("inspect.stats_help", n=len(x)))
     return layer, maps
@@ -464,9 +466,9 @@ def _patches_section(model, mkey, val, maps) -> None:
     cols = st.columns(8)
     for i, p in enumerate(patches):
         k = max(1, 128 // x.shape[1])
-        box = V.outline(V.upscale(x[p.index], 128), p.top * k, p.left * k, p.height * k,
+        box = viz.outline(viz.upscale(x[p.index], 128), p.top * k, p.left * k, p.height * k,
                         p.width * k, thickness=3, squeeze=True)  # fmt: skip
-        _show(cols[i % 8], V.upscale(p.crop, 96), caption=f"{p.value:.2f}", width="stretch")
+        _show(cols[i % 8], viz.upscale(p.crop, 96), caption=f"{p.value:.2f}", width="stretch")
         _show(cols[i % 8], box, width="stretch")
     if patches:
         st.caption(
@@ -507,15 +509,15 @@ def _receptive(model, img, maps) -> None:
     H = img.shape[0]
     k = max(1, BIG // H)
     left, right = st.columns(2, gap="large")
-    big = V.upscale(img, BIG)
-    _show(left, V.outline(big, reg.top * k, reg.left * k, reg.height * k, reg.width * k,
+    big = viz.upscale(img, BIG)
+    _show(left, viz.outline(big, reg.top * k, reg.left * k, reg.height * k, reg.width * k,
                          thickness=4, squeeze=True), width=BIG,
           caption=t("inspect.rf_input"))  # fmt: skip
     amap = np.abs(arrays[layer]).mean(axis=2)
     top = float(amap.max()) or 1.0
     grey = np.rint(255 * amap / top).astype(np.uint8)
     km = max(1, BIG // max(hh, ww))
-    _show(right, V.outline(V.upscale(grey, BIG), row * km, col * km, km, km, thickness=4,
+    _show(right, viz.outline(viz.upscale(grey, BIG), row * km, col * km, km, km, thickness=4,
                           squeeze=True),
                 width=BIG,
                 caption=t("inspect.rf_map", layer=layer, h=hh, w=ww))  # fmt: skip

@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from cnnlab import kernels as K
-from cnnlab import viz as V
+from cnnlab import kernels, viz
 from cnnlab.images import (
     COURSE_MATRIX,
     SAMPLES,
@@ -43,21 +42,21 @@ CARRY_SIDE = 512  # the map kept in the session for Pooling: at most 1 MiB per s
 STEP_MAX = 12  # the step view shows inputs up to this side
 SOURCES = ("seed", "photo", "upload", "camera")
 CUSTOM = "custom"
-PRESET_OPTIONS = (CUSTOM, *K.PRESETS)
+PRESET_OPTIONS = (CUSTOM, *kernels.PRESETS)
 BANK_DEFAULT = ["seed_vertical_edges", "seed_horizontal_edges", "seed_outline", "gaussian"]
 
 ui.header("kernels")
 LANG = lang()
-sty = ui.style()
-fig_style = V.FigStyle(
-    font_size=sty.font_size,
-    cell_font=sty.font_size + (6 if ui.projector() else 2),
-    line_width=sty.line_width,
-    signed_cmap=sty.signed_cmap,
-    height=sty.height,
+style = ui.style()
+fig_style = viz.FigStyle(
+    font_size=style.font_size,
+    cell_font=style.font_size + (6 if ui.projector() else 2),
+    line_width=style.line_width,
+    signed_cmap=style.signed_cmap,
+    height=style.height,
 )
-ss = st.session_state
-keep = ss.setdefault("_keep", {})
+session = st.session_state
+keep = session.setdefault("_keep", {})
 
 
 # ------------------------------------------------------------------ cached work ----
@@ -133,48 +132,48 @@ def _num(v: float) -> str:
 
 
 def _grid_key() -> str:
-    return f"kernels_grid_{ss.get('kernels_ver', 0)}"
+    return f"kernels_grid_{session.get('kernels_ver', 0)}"
 
 
 def _set_base(kernel: np.ndarray) -> None:
     """Show ``kernel`` in a fresh editor (a new key drops the old editor's edits)."""
-    ss["kernels_base"] = np.asarray(kernel, np.float32).tolist()
-    ss["kernels_kernel"] = ss["kernels_base"]
-    ss["kernels_ver"] = ss.get("kernels_ver", 0) + 1
+    session["kernels_base"] = np.asarray(kernel, np.float32).tolist()
+    session["kernels_kernel"] = session["kernels_base"]
+    session["kernels_ver"] = session.get("kernels_ver", 0) + 1
 
 
 def _resize(kernel: np.ndarray, size: int) -> np.ndarray:
     """Keep the centre of a kernel when the grid grows or shrinks."""
     k = np.asarray(kernel, np.float32)
     if size >= k.shape[0]:
-        return K.fit(k, size)
+        return kernels.fit(k, size)
     top = (k.shape[0] - 1) // 2 - (size - 1) // 2
     return k[top : top + size, top : top + size].copy()
 
 
 def _on_preset() -> None:
-    name = ss.get("kernels_preset", CUSTOM)
+    name = session.get("kernels_preset", CUSTOM)
     if name == CUSTOM:
         return
-    size = ss.get("kernels_size", 3)
-    _set_base(K.preset(name, size if name in K.RESIZABLE else None))
-    ss["kernels_size"] = len(ss["kernels_base"])
+    size = session.get("kernels_size", 3)
+    _set_base(kernels.preset(name, size if name in kernels.RESIZABLE else None))
+    session["kernels_size"] = len(session["kernels_base"])
 
 
 def _on_size() -> None:
-    size = int(ss.get("kernels_size", 3))
-    name = ss.get("kernels_preset", CUSTOM)
-    if name in K.RESIZABLE:
-        _set_base(K.preset(name, size))
+    size = int(session.get("kernels_size", 3))
+    name = session.get("kernels_preset", CUSTOM)
+    if name in kernels.RESIZABLE:
+        _set_base(kernels.preset(name, size))
         return
-    _set_base(_resize(np.array(ss.get("kernels_kernel", K.identity(3))), size))
-    ss["kernels_preset"] = CUSTOM
+    _set_base(_resize(np.array(session.get("kernels_kernel", kernels.identity(3))), size))
+    session["kernels_preset"] = CUSTOM
 
 
 def _on_random() -> None:
-    size = int(ss.get("kernels_size", 3))
-    _set_base(K.random_kernel(size, seed=int(np.random.default_rng().integers(1 << 30))))
-    ss["kernels_preset"] = CUSTOM
+    size = int(session.get("kernels_size", 3))
+    _set_base(kernels.random_kernel(size, seed=int(np.random.default_rng().integers(1 << 30))))
+    session["kernels_preset"] = CUSTOM
 
 
 def _kernel_from_url() -> np.ndarray | None:
@@ -182,29 +181,29 @@ def _kernel_from_url() -> np.ndarray | None:
     if not raw:
         return None
     try:
-        values = [K.parse_cell(v) for v in raw.split(",")]
+        values = [kernels.parse_cell(v) for v in raw.split(",")]
     except ValueError:
         return None
     size = int(round(len(values) ** 0.5))
-    if size * size != len(values) or not 1 <= size <= K.MAX_SIZE:
+    if size * size != len(values) or not 1 <= size <= kernels.MAX_SIZE:
         return None
     return np.array(values, np.float32).reshape(size, size)
 
 
 def _is_preset(kernel: np.ndarray, name: str) -> bool:
     """Whether ``kernel`` is the preset ``name`` (at its size, for a resizable one)."""
-    size = kernel.shape[0] if name in K.RESIZABLE else 3
-    if name not in K.PRESETS or kernel.shape != (size, size):
+    size = kernel.shape[0] if name in kernels.RESIZABLE else 3
+    if name not in kernels.PRESETS or kernel.shape != (size, size):
         return False
-    return bool(np.allclose(K.preset(name, size), kernel, atol=1e-6))
+    return bool(np.allclose(kernels.preset(name, size), kernel, atol=1e-6))
 
 
 def _matches_preset(kernel: np.ndarray) -> str:
-    return next((name for name in K.PRESETS if _is_preset(kernel, name)), CUSTOM)
+    return next((name for name in kernels.PRESETS if _is_preset(kernel, name)), CUSTOM)
 
 
 def _first_run_kernel() -> None:
-    if "kernels_base" in ss:
+    if "kernels_base" in session:
         return
     from_url = _kernel_from_url()
     if from_url is not None:
@@ -212,17 +211,17 @@ def _first_run_kernel() -> None:
     elif isinstance(keep.get("kernels_kernel"), list):
         kernel = np.array(keep["kernels_kernel"], np.float32)
     else:
-        kernel = K.preset("seed_example")  # with matrix A: the notebook's table
-    ss["kernels_base"] = kernel.tolist()
-    ss["kernels_kernel"] = kernel.tolist()
-    ss.setdefault("kernels_ver", 0)
+        kernel = kernels.preset("seed_example")  # with matrix A: the notebook's table
+    session["kernels_base"] = kernel.tolist()
+    session["kernels_kernel"] = kernel.tolist()
+    session.setdefault("kernels_ver", 0)
     name = _matches_preset(kernel)
     keep["kernels_preset"] = name
     keep["kernels_size"] = kernel.shape[0]
-    if "kernels_preset" in ss:
-        del ss["kernels_preset"]
-    if "kernels_size" in ss:
-        del ss["kernels_size"]
+    if "kernels_preset" in session:
+        del session["kernels_preset"]
+    if "kernels_size" in session:
+        del session["kernels_size"]
 
 
 def _big_number(label: str, value: str) -> str:
@@ -240,7 +239,7 @@ def _check_cells(rows: list[list[object]]) -> str | None:
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
             try:
-                K.parse_cell(cell)
+                kernels.parse_cell(cell)
             except ValueError:
                 empty = cell is None or str(cell).strip() in ("", "nan", "None")
                 key = "kernels.empty_cell" if empty else "kernels.bad_cell"
@@ -256,8 +255,8 @@ def _range_text(x: np.ndarray) -> tuple[str, str]:
 st.markdown(t("kernels.intro"))
 _first_run_kernel()
 # A page switch drops the editor's edits: show the last kernel in a fresh editor.
-if _grid_key() not in ss and ss.get("kernels_kernel") != ss.get("kernels_base"):
-    ss["kernels_base"] = ss["kernels_kernel"]
+if _grid_key() not in session and session.get("kernels_kernel") != session.get("kernels_base"):
+    session["kernels_base"] = session["kernels_kernel"]
 
 st.subheader(t("kernels.kernel_title"))
 col_edit, col_view = st.columns([3, 2], gap="large")
@@ -268,17 +267,17 @@ with col_edit:
             st.number_input,
             t("kernels.size"),
             key="kernels_size",
-            default=len(ss["kernels_base"]),
+            default=len(session["kernels_base"]),
             min_value=1,
-            max_value=K.MAX_SIZE,
+            max_value=kernels.MAX_SIZE,
             step=1,
             help=t("kernels.size_help"),
             on_change=_on_size,
         )
-    base = np.array(ss["kernels_base"], np.float32)
+    base = np.array(session["kernels_base"], np.float32)
     columns = [str(j + 1) for j in range(base.shape[1])]
     frame = pd.DataFrame(
-        [[K.format_cell(v) for v in row] for row in base],
+        [[kernels.format_cell(v) for v in row] for row in base],
         columns=columns,
         index=[str(i + 1) for i in range(base.shape[0])],
     )
@@ -308,33 +307,33 @@ with col_edit:
 
 bad_cell = _check_cells(edited.to_numpy().tolist())
 if bad_cell is None:
-    kernel = K.parse_grid(edited.to_numpy().tolist())
-    ss["kernels_kernel"] = kernel.tolist()
+    kernel = kernels.parse_grid(edited.to_numpy().tolist())
+    session["kernels_kernel"] = kernel.tolist()
 else:
-    kernel = np.array(ss.get("kernels_kernel", ss["kernels_base"]), np.float32)
+    kernel = np.array(session.get("kernels_kernel", session["kernels_base"]), np.float32)
 keep["kernels_kernel"] = kernel.tolist()
 # A typed cell that leaves the chosen preset makes the kernel the user's own: say so.
-chosen = ss.get("kernels_preset", keep.get("kernels_preset", CUSTOM))
+chosen = session.get("kernels_preset", keep.get("kernels_preset", CUSTOM))
 if chosen != CUSTOM and not _is_preset(kernel, chosen):
-    ss["kernels_preset"] = CUSTOM
+    session["kernels_preset"] = CUSTOM
 with c1:
     ui.widget(
         st.selectbox,
         t("kernels.preset"),
         PRESET_OPTIONS,
         key="kernels_preset",
-        default=_matches_preset(np.array(ss["kernels_base"], np.float32)),
+        default=_matches_preset(np.array(session["kernels_base"], np.float32)),
         valid=lambda v: v in PRESET_OPTIONS,
         format_func=_labels("preset_", PRESET_OPTIONS),
         on_change=_on_preset,
     )
-st.query_params["k"] = ",".join(K.format_cell(v) for v in kernel.ravel())
+st.query_params["k"] = ",".join(kernels.format_cell(v) for v in kernel.ravel())
 
 used = kernel
 zero_sum = False
 if normalise:
     try:
-        used = K.normalise(kernel)
+        used = kernels.normalise(kernel)
     except ValueError:
         zero_sum = True
 shown_name = _matches_preset(kernel)
@@ -342,13 +341,13 @@ shown_name = _matches_preset(kernel)
 with col_view:
     st.markdown(f"**{t('kernels.heatmap_title', k=used.shape[0])}**")
     st.html(
-        V.grid_html(
-            used, style=fig_style, text=[[K.format_cell(v) for v in row] for row in used],
+        viz.grid_html(
+            used, style=fig_style, text=[[kernels.format_cell(v) for v in row] for row in used],
             max_width=380,
         )
     )  # fmt: skip
     st.caption(t(f"kernels.detects_{shown_name}"))
-    st.caption(t("kernels.kernel_sum", total=K.format_cell(float(used.sum()))))
+    st.caption(t("kernels.kernel_sum", total=kernels.format_cell(float(used.sum()))))
 if bad_cell:
     ui.error_box(bad_cell)
 if zero_sum:
@@ -556,7 +555,7 @@ lo_out, hi_out = _range_text(result)
 left, right = st.columns(2, gap="medium")
 with left:
     if small:
-        st.html(V.grid_html(image.astype(np.float32), style=fig_style, signed=False,
+        st.html(viz.grid_html(image.astype(np.float32), style=fig_style, signed=False,
                             max_width=440))  # fmt: skip
     else:
         st.image(_picture_of(image_key, image), width="stretch")
@@ -564,9 +563,9 @@ with left:
                  hi=hi_in))  # fmt: skip
 with right:
     if small:
-        st.html(V.grid_html(result, style=fig_style, signed=True, max_width=440))
+        st.html(viz.grid_html(result, style=fig_style, signed=True, max_width=440))
     else:
-        picture = V.colorize(result, signed=signed, signed_cmap=sty.signed_cmap)
+        picture = viz.colorize(result, signed=signed, signed_cmap=style.signed_cmap)
         st.image(_jpeg(picture), width="stretch")
     st.caption(t("kernels.map_caption", shape=result.shape, lo=lo_out, hi=hi_out))
     if result.ndim == 3:
@@ -577,7 +576,7 @@ if not np.any(result):
 
 # The map other pages (Pooling) can pick up: 2-D, the one shown.
 kernel_label = t("kernels.my_kernel") if shown_name == CUSTOM else t(f"kernels.preset_{shown_name}")
-ss["carry_map"] = {
+session["carry_map"] = {
     "map": shrink_map(result if result.ndim == 2 else result.mean(axis=2), CARRY_SIDE),
     "label": t("kernels.carry_label", kernel=kernel_label, image=image_name),
 }
@@ -634,7 +633,7 @@ else:
     step_input = grey[row0 : row0 + crop, col0 : col0 + crop].astype(np.float32)
     with st.expander(t("kernels.crop_where"), expanded=False, icon=":material/crop:"):
         where = f"{image_key}:{row0}:{col0}:{crop}"
-        st.image(_picture_of(where, V.outline(grey, row0, col0, crop, crop)), width=320)
+        st.image(_picture_of(where, viz.outline(grey, row0, col0, crop, crop)), width=320)
 
 step_kernel = used[::-1, ::-1] if convolve else used
 step_ok = not (padding == "valid" and kh > min(step_input.shape))
@@ -646,8 +645,8 @@ if step_ok:
     if relu:
         step_map = np.maximum(step_map, 0)
     n_steps = int(step_map.size)
-    if ss.get("kernels_step", 1) > n_steps:
-        ss["kernels_step"] = 1
+    if session.get("kernels_step", 1) > n_steps:
+        session["kernels_step"] = 1
         keep["kernels_step"] = 1
     playing = ui.widget(
         st.toggle, t("kernels.play"), key="kernels_play", default=False, help=t("kernels.play_help")
@@ -658,19 +657,19 @@ else:
 
 
 def _prev(n: int) -> None:
-    ss["kernels_step"] = (ss.get("kernels_step", 1) - 2) % n + 1
+    session["kernels_step"] = (session.get("kernels_step", 1) - 2) % n + 1
 
 
 def _next(n: int) -> None:
-    ss["kernels_step"] = ss.get("kernels_step", 1) % n + 1
+    session["kernels_step"] = session.get("kernels_step", 1) % n + 1
 
 
 @st.fragment(run_every=1.0 if playing else None)
 def _step_view() -> None:
     if not step_ok:
         return
-    if ss.get("kernels_play") and "kernels_step" in ss:  # the timer moves the window
-        ss["kernels_step"] = ss["kernels_step"] % n_steps + 1
+    if session.get("kernels_play") and "kernels_step" in session:  # the timer moves the window
+        session["kernels_step"] = session["kernels_step"] % n_steps + 1
     nav = st.columns([2, 5, 2])
     with nav[0]:
         st.button(t("kernels.prev"), key="kernels_prev", on_click=_prev, args=(n_steps,),
@@ -711,7 +710,7 @@ def _step_view() -> None:
     with g1:
         st.markdown(f"**{t('kernels.step_input', r=r + 1, c=c + 1)}**")
         st.html(
-            V.grid_html(
+            viz.grid_html(
                 padded.array, style=fig_style, signed=False, window=(r * s, c * s, kh_, kw_),
                 inner=(top, lft, *step_input.shape), pad_mask=pad_mask,
                 max_width=input_width,
@@ -720,9 +719,9 @@ def _step_view() -> None:
     with g3:
         st.markdown(f"**{t('kernels.step_output', r=r + 1, c=c + 1)}**")
         st.html(
-            V.grid_html(
+            viz.grid_html(
                 shown, style=fig_style, signed=True, window=(r, c, 1, 1),
-                vrange=V.value_range(step_map, signed=True), max_width=step_width,
+                vrange=viz.value_range(step_map, signed=True), max_width=step_width,
             )
         )  # fmt: skip
     with g2:
@@ -730,12 +729,12 @@ def _step_view() -> None:
         with p1:
             title = t("kernels.step_products_flipped" if convolve else "kernels.step_products")
             st.markdown(f"**{title}**")
-            st.html(V.products_html(window, step_kernel, style=fig_style, max_width=step_width))
+            st.html(viz.products_html(window, step_kernel, style=fig_style, max_width=step_width))
         with p2:
             st.html(_big_number(t("kernels.step_sum", n=window.size), _num(total)))
             if relu:
                 st.html(_big_number(t("kernels.step_relu"), _num(max(total, 0.0))))
-    ss["kernels_step_value"] = float(step_map[r, c])  # what the view shows (for tests)
+    session["kernels_step_value"] = float(step_map[r, c])  # what the view shows (for tests)
 
 
 _step_view()
@@ -748,17 +747,17 @@ with bc1:
     bank_names = ui.widget(
         st.multiselect,
         t("kernels.bank_pick"),
-        list(K.PRESETS),
+        list(kernels.PRESETS),
         key="kernels_bank",
         default=BANK_DEFAULT,
         url="bank",
-        valid=lambda v: isinstance(v, list) and all(n in K.PRESETS for n in v),
+        valid=lambda v: isinstance(v, list) and all(n in kernels.PRESETS for n in v),
         format_func=_labels("preset_", PRESET_OPTIONS),
     )
 with bc2:
     bank_mine = ui.widget(st.toggle, t("kernels.bank_mine"), key="kernels_bank_mine", default=True)
 
-filters = [(t(f"kernels.preset_{n}"), K.PRESETS[n]) for n in bank_names]
+filters = [(t(f"kernels.preset_{n}"), kernels.PRESETS[n]) for n in bank_names]
 if bank_mine:
     filters.insert(0, (t("kernels.my_kernel"), used))
 
@@ -787,7 +786,7 @@ def _filter_map(
     op = convolve2d if convolve else correlate2d
     out = op(_image, weights, padding=padding, stride=stride, boundary=boundary)
     out = np.maximum(out, 0) if relu else out
-    picture = _jpeg(V.colorize(thumbnail_map(out), signed=signed, signed_cmap=cmap))
+    picture = _jpeg(viz.colorize(thumbnail_map(out), signed=signed, signed_cmap=cmap))
     lo, hi = _range_text(out)
     return _frozen(out), picture, lo, hi
 
@@ -807,10 +806,10 @@ else:
     if side:
         maps, pictures, ranges = [], [], []
         for _label, k in filters:
-            fitted = tuple(tuple(float(v) for v in row) for row in K.fit(k, side))
+            fitted = tuple(tuple(float(v) for v in row) for row in kernels.fit(k, side))
             m, pic, lo_b, hi_b = _filter_map(
                 image_key, fitted, padding, int(stride), boundary, convolve, relu, signed,
-                sty.signed_cmap, image,
+                style.signed_cmap, image,
             )  # fmt: skip
             maps.append(m)
             pictures.append(pic)
@@ -832,7 +831,7 @@ else:
                             f"<div style='min-height:3.2em'><b>{label}</b></div>",
                             unsafe_allow_html=True,
                         )
-                        st.html(V.grid_html(maps[f], style=fig_style, signed=True,
+                        st.html(viz.grid_html(maps[f], style=fig_style, signed=True,
                                             max_width=260 if ui.projector() else 180))  # fmt: skip
                     else:
                         st.image(pictures[f], width="stretch")

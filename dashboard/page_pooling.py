@@ -12,9 +12,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab import images
-from cnnlab import pooling as P
-from cnnlab import viz as V
+from cnnlab import images, pooling, viz
 from cnnlab.ops import correlate2d, global_pool2d, output_size
 from dashboard import ui
 from dashboard.i18n import t
@@ -27,7 +25,7 @@ MAX_SIDE = 1024  # larger photos are scaled down first: the lesson needs no more
 PLOT_CFG = {"displaylogo": False}
 
 ui.header("pooling")
-sty = ui.style()
+style = ui.style()
 fig_width = 780 if ui.projector() else 900  # px the main column gives a figure, about
 
 
@@ -35,13 +33,21 @@ fig_width = 780 if ui.projector() else 900  # px the main column gives a figure,
 @st.cache_data(show_spinner=False, max_entries=32)
 def _photo(name: str, course_size: bool) -> np.ndarray:
     gray = images.sample(name, gray=True)
-    return P.fit_to(gray, P.COURSE_PHOTO_SHAPE) if course_size else images.thumbnail(gray, MAX_SIDE)
+    return (
+        pooling.fit_to(gray, pooling.COURSE_PHOTO_SHAPE)
+        if course_size
+        else images.thumbnail(gray, MAX_SIDE)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _upload(data: bytes, course_size: bool) -> np.ndarray:
     gray = images.load_image(data, gray=True)
-    return P.fit_to(gray, P.COURSE_PHOTO_SHAPE) if course_size else images.thumbnail(gray, MAX_SIDE)
+    return (
+        pooling.fit_to(gray, pooling.COURSE_PHOTO_SHAPE)
+        if course_size
+        else images.thumbnail(gray, MAX_SIDE)
+    )
 
 
 def _carried() -> tuple[np.ndarray, str] | None:
@@ -161,7 +167,7 @@ with ctl[3]:
 stride = size if stride_choice == 0 else int(stride_choice)
 
 # ------------------------------------------------------------- the source map ------
-course_map = ui.shared(correlate2d, photo, P.COURSE_EDGE_KERNEL, padding="same")
+course_map = ui.shared(correlate2d, photo, pooling.COURSE_EDGE_KERNEL, padding="same")
 carried = _carried()
 if source == "kernels" and carried is not None:
     x, x_label = carried
@@ -181,10 +187,10 @@ else:
         key="pooling_matrix",
         default=COURSE_MATRIX_TEXT,
         height=160,
-        help=t("pooling.matrix_help", n=P.MAX_MATRIX_SIDE),
+        help=t("pooling.matrix_help", n=pooling.MAX_MATRIX_SIDE),
     )
     try:
-        x = P.parse_matrix(text)
+        x = pooling.parse_matrix(text)
     except ValueError as err:
         ui.error_box(t("pooling.bad_matrix", error=err))
         x = images.COURSE_MATRIX.astype(np.float32)
@@ -195,8 +201,12 @@ if padding == "valid" and size > min(h, w):
     ui.error_box(t("pooling.too_small", size=size, shape=(h, w)))
     st.stop()
 
-max_steps = ui.shared(P.pool_steps, x, steps, size=size, stride=stride, mode="max", padding=padding)
-avg_steps = ui.shared(P.pool_steps, x, steps, size=size, stride=stride, mode="avg", padding=padding)
+max_steps = ui.shared(
+    pooling.pool_steps, x, steps, size=size, stride=stride, mode="max", padding=padding
+)
+avg_steps = ui.shared(
+    pooling.pool_steps, x, steps, size=size, stride=stride, mode="avg", padding=padding
+)
 done = len(max_steps)
 
 # -------------------------------------------------------- formula and reduction ----
@@ -209,11 +219,11 @@ with left:
     if hi <= lo:
         lo, hi = float(x.min()), float(x.max()) + 1e-6
     fig_in = ui.shared(
-        V.steps_figure,
+        viz.steps_figure,
         [[x]],
         [[t("pooling.input_title", label=x_label, shape=_keras_shape(x.shape))]],
-        [(lo, hi, sty.image_cmap)],
-        font_size=sty.font_size,
+        [(lo, hi, style.image_cmap)],
+        font_size=style.font_size,
         width=480,
     )
     st.plotly_chart(fig_in, key="pooling_input_fig", config=PLOT_CFG)
@@ -224,7 +234,7 @@ with right:
     first = max_steps[0].shape
     st.metric(
         t("pooling.fewer_metric"),
-        t("pooling.fewer_value", pct=ui.percent(P.fewer_pixels(x.shape, first))),
+        t("pooling.fewer_value", pct=ui.percent(pooling.fewer_pixels(x.shape, first))),
         help=t("pooling.fewer_help"),
     )
     st.caption(
@@ -234,7 +244,7 @@ with right:
             after=ui.count(first[0] * first[1]),
             shape0=_keras_shape(x.shape),
             shape1=_keras_shape(first),
-            pct=ui.percent(P.fewer_pixels(x.shape, first)),
+            pct=ui.percent(pooling.fewer_pixels(x.shape, first)),
         )
     )
 
@@ -243,7 +253,7 @@ rows = [
         t("pooling.col_step"): i,
         t("pooling.col_shape"): _keras_shape(arr.shape),
         t("pooling.col_pixels"): int(arr.shape[0] * arr.shape[1]),
-        t("pooling.col_fewer"): ui.percent(P.fewer_pixels(x.shape, arr.shape)),
+        t("pooling.col_fewer"): ui.percent(pooling.fewer_pixels(x.shape, arr.shape)),
     }
     for i, arr in enumerate([x, *max_steps])
 ]
@@ -259,15 +269,15 @@ dhi = max(float(np.percentile(d, cut[1])) for d in diffs) or 1.0
 mx_name, av_name, df_name = t("pooling.max"), t("pooling.avg"), t("pooling.diff")
 mx_short, av_short = t("pooling.max_short"), t("pooling.avg_short")
 fig_side = ui.shared(
-    V.steps_figure,
+    viz.steps_figure,
     [max_steps, avg_steps, diffs],
     [
         [f"{mx_short} ×{i + 1} · {_hw(m.shape)}" for i, m in enumerate(max_steps)],
         [f"{av_short} ×{i + 1} · {_hw(a.shape)}" for i, a in enumerate(avg_steps)],
         [f"{df_name} ×{i + 1}" for i in range(done)],
     ],
-    [(lo, hi, sty.image_cmap), (lo, hi, sty.image_cmap), (0.0, dhi, "Inferno")],
-    font_size=sty.font_size,
+    [(lo, hi, style.image_cmap), (lo, hi, style.image_cmap), (0.0, dhi, "Inferno")],
+    font_size=style.font_size,
     width=fig_width,
 )
 st.plotly_chart(fig_side, key="pooling_side_fig", config=PLOT_CFG)
@@ -287,7 +297,7 @@ st.subheader(t("pooling.matrix_title"))
 if source == "matrix":
     small, r0, c0 = x, 0, 0
 else:
-    side = min(P.MAX_MATRIX_SIDE, max(6, 2 * size + 2), h, w)
+    side = min(pooling.MAX_MATRIX_SIDE, max(6, 2 * size + 2), h, w)
     # Centre the patch on the strongest response, so the numbers tell a story.
     # (Inside a 2-pixel margin: zero padding makes the borders of an edge map shout.)
     inner = np.abs(x[2:-2, 2:-2]) if min(h, w) > 8 else np.abs(x)
@@ -304,16 +314,16 @@ if padding == "valid" and size > min(small.shape):
     ui.error_box(t("pooling.too_small", size=size, shape=small.shape))
 else:
     fig_m = ui.shared(
-        V.matrix_figure,
+        viz.matrix_figure,
         small,
         size=size,
         stride=stride,
         padding=padding,
         titles=(t("pooling.matrix_in"), mx_name, av_name),
         pad_label=t("pooling.pad"),
-        font_size=sty.font_size,
-        line_width=sty.line_width,
-        height=max(sty.height, 60 * small.shape[0] + 80),
+        font_size=style.font_size,
+        line_width=style.line_width,
+        height=max(style.height, 60 * small.shape[0] + 80),
         width=fig_width,
     )
     st.plotly_chart(fig_m, key="pooling_matrix_fig", config=PLOT_CFG)
@@ -342,7 +352,7 @@ if max(shift_map.shape) > MAX_SIDE:  # the centre is enough, and fast
 st.markdown(t("pooling.shift_def", k=done, n=stride**done, size=size, label=shift_label))
 try:
     res = ui.shared(
-        P.shift_change,
+        pooling.shift_change,
         shift_map,
         max_shift=4,
         direction=direction,
@@ -362,14 +372,14 @@ else:
         "avg": t("pooling.curve_avg", k=done),
     }
     fig_shift = ui.shared(
-        V.shift_figure,
+        viz.shift_figure,
         res.shifts,
         {names[k]: v for k, v in res.change.items()},
         x_title=t("pooling.shift_x"),
         y_title=t("pooling.shift_y"),
-        font_size=sty.font_size,
-        line_width=sty.line_width,
-        height=sty.height,
+        font_size=style.font_size,
+        line_width=style.line_width,
+        height=style.height,
     )
     st.plotly_chart(fig_shift, key="pooling_shift_fig", config=PLOT_CFG)
     table = [
@@ -393,7 +403,7 @@ else:
     )
 
 st.subheader(t("pooling.stride_title", s=stride))
-kernel_names = list(P.FEATURE_BANK)
+kernel_names = list(pooling.FEATURE_BANK)
 conv_kernel = ui.widget(
     st.selectbox,
     t("pooling.kernel"),
@@ -404,24 +414,28 @@ conv_kernel = ui.widget(
     valid=lambda v: v in kernel_names,
     format_func={v: t(f"pooling.k_{v}") for v in kernel_names}.get,
 )
-kern = P.FEATURE_BANK[conv_kernel]
+kern = pooling.FEATURE_BANK[conv_kernel]
 full = ui.shared(correlate2d, photo, kern, padding="same")
 strided = ui.shared(correlate2d, photo, kern, padding="same", stride=stride)
-pool_max = ui.shared(P.pool_steps, full, 1, size=size, stride=stride, mode="max", padding=padding)
-pool_avg = ui.shared(P.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding)
+pool_max = ui.shared(
+    pooling.pool_steps, full, 1, size=size, stride=stride, mode="max", padding=padding
+)
+pool_avg = ui.shared(
+    pooling.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding
+)
 slo, shi = (float(v) for v in np.percentile(full, [0.5, 99.5]))
 if shi <= slo:
     shi = slo + 1.0
 fig_stride = ui.shared(
-    V.steps_figure,
+    viz.steps_figure,
     [[pool_max[0]], [pool_avg[0]], [strided]],
     [
         [t("pooling.stride_max", shape=_hw(pool_max[0].shape))],
         [t("pooling.stride_avg", shape=_hw(pool_avg[0].shape))],
         [t("pooling.stride_conv", s=stride, shape=_hw(strided.shape))],
     ],
-    [(slo, shi, sty.image_cmap)] * 3,
-    font_size=sty.font_size,
+    [(slo, shi, style.image_cmap)] * 3,
+    font_size=style.font_size,
     width=fig_width,
 )
 st.plotly_chart(fig_stride, key="pooling_stride_fig", config=PLOT_CFG)
@@ -446,28 +460,28 @@ relu = ui.widget(
     url="prelu",
     help=t("pooling.relu_help"),
 )
-stack = ui.shared(P.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
-channel_names = [t(f"pooling.k_{n}") for n in P.FEATURE_BANK]
+stack = ui.shared(pooling.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
+channel_names = [t(f"pooling.k_{n}") for n in pooling.FEATURE_BANK]
 st.markdown(t("pooling.global_intro", shape=stack.shape, c=stack.shape[2], photo=photo_label))
 thumbs = st.columns(stack.shape[2])
 for i, col in enumerate(thumbs):
     ch = stack[:, :, i]
     clo, chi = (float(v) for v in np.percentile(ch, [1, 99]))
-    col.image(V.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
+    col.image(viz.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
 gap = global_pool2d(stack, mode="avg")
 gmp = global_pool2d(stack, mode="max")
 fig_bars = ui.shared(
-    V.global_bars_figure,
+    viz.global_bars_figure,
     channel_names,
     {t("pooling.gap"): gap, t("pooling.gmp"): gmp},
     y_title=t("pooling.global_y"),
-    font_size=sty.font_size,
-    height=sty.height,
+    font_size=style.font_size,
+    height=style.height,
 )
 st.plotly_chart(fig_bars, key="pooling_global_fig", config=PLOT_CFG)
 vec = ", ".join(f"{v:.3f}" for v in gap)
 st.markdown(t("pooling.gap_vector", c=stack.shape[2], vec=vec))
-seed_params = P.head_params((9, 9, 64), 128)
+seed_params = pooling.head_params((9, 9, 64), 128)
 st.markdown(
     t(
         "pooling.head_params",

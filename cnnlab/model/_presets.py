@@ -81,7 +81,8 @@ SHAPES_STRIDE2 = replace(  # each MaxPooling2D replaced by a 3×3 Conv2D with st
 SHAPES_VALID = replace(  # padding="valid": every 3×3 conv trims a 1-pixel border
     TUTORIAL_SHAPES,
     blocks=tuple(
-        replace(b, padding="valid") if isinstance(b, ConvBlock) else b for b in TUTORIAL_SHAPES.blocks
+        replace(b, padding="valid") if isinstance(b, ConvBlock) else b
+        for b in TUTORIAL_SHAPES.blocks
     ),
     name="shapes_valid",
 )
