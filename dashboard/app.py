@@ -1,6 +1,8 @@
 """CNN Lab entry point: global sidebar (language, projector mode, compute) + navigation.
 
-Run with ``make run`` (or ``streamlit run dashboard/app.py``).
+Run with ``make run`` (or ``streamlit run dashboard/app.py``). Importing this module runs
+nothing: ``PAGES`` lists the pages, :func:`main` draws the app (``streamlit run`` and
+Streamlit's ``AppTest`` execute this file as ``__main__``, which calls it).
 """
 
 from __future__ import annotations
@@ -83,8 +85,6 @@ def _clean_problem_modules() -> None:
         plt.close("all")
 
 
-_script_runner._clean_problem_modules = _clean_problem_modules  # see the docstring
-
 RUN_LOG = os.environ.get("CNNLAB_RUN_LOG")  # benchmarks: one line per script run
 
 
@@ -95,10 +95,13 @@ def _log_run(page: str, seconds: float) -> None:
 
 
 def main() -> None:
+    """One script run: sidebar, the current page, the global settings back into the URL."""
     started = time.perf_counter()
+    _script_runner._clean_problem_modules = _clean_problem_modules  # see its docstring
     # Always "wide": the normal mode narrows the column with CSS, projector mode does not.
     st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
     _sidebar()
+    ui.refresh_labels()  # before any page draws a widget
     css = ui.projector_css() if ui.projector() else ui.normal_css()
     st.markdown(css, unsafe_allow_html=True)
     pages = [
@@ -126,4 +129,5 @@ def main() -> None:
         del st.query_params["projector"]
 
 
-main()
+if __name__ == "__main__":
+    main()

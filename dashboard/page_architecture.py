@@ -8,6 +8,7 @@ trains) and to the URL (``?preset=`` or ``?arch=``). Nothing here imports Keras.
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
@@ -43,6 +44,7 @@ DEFAULT_PRESET = "seed_shapes"
 FILTERS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 KERNELS = (1, 2, 3, 4, 5, 6, 7, 9, 11)
 UNITS = (4, 8, 16, 32, 64, 96, 128, 256, 512, 1024)
+L2S = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)  # weight decay factors, a decade apart
 FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
 NEW_BLOCK = {"conv": ConvBlock(32), "pool": PoolBlock(), "dropout": DropoutBlock(0.25)}
 session = st.session_state
@@ -160,6 +162,7 @@ def _edit_widget(make, label: str, key: str, value: Any, **kwargs: Any) -> Any:
     """An editor widget whose first value comes from the draft."""
     if key not in session:
         session[key] = value
+    ui.labelled(key)
     return make(label, key=key, **kwargs)
 
 
@@ -216,18 +219,50 @@ RATES = _grid(0.0, 0.9, 0.05)
 _rate = _steps(RATES)  # select_slider: same look as st.slider, cheaper to rerun
 
 
+def _is_factor(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _l2_text(v: Any, off: str) -> str:
+    """An L2 factor as a person writes it: ``off`` for 0, ``1e-3``; a finer value from a
+    link keeps its digits (select_slider tells its stops apart by their labels)."""
+    if not _is_factor(v):
+        return repr(v)
+    if v == 0:
+        return off
+    short = f"{v:.0e}"
+    if float(short) != v:
+        return f"{v:g}"
+    mantissa, exp = short.split("e")
+    return f"{mantissa}e{int(exp)}"
+
+
+def _l2(label: str, *, key: str, **kw: Any) -> Any:
+    """A select_slider over :data:`L2S`, a decade per stop, plus the current value (a link
+    may bring another; an invalid one is shown as is and named by the error below)."""
+    v = session[key]
+    extra = [] if _is_factor(v) else [v]
+    options = sorted(set(L2S) | ({v} if _is_factor(v) else set())) + extra
+    off = translator()(f"{PAGE}.l2_off")  # bound now: format_func may run after this run
+    return st.select_slider(
+        label, options=options, key=key, format_func=lambda x: _l2_text(x, off), **kw
+    )
+
+
 # Each field: (config field, widget maker, label key, help key or None). A cell holds
 # one or more fields; cells flow into rows of `per_row` columns.
+_CHECKS = [
+    ("batch_norm", st.checkbox, "batch_norm", "batch_norm_help"),
+    ("use_bias", st.checkbox, "use_bias", "use_bias_help"),
+]
 _CONV = [
     [("filters", _steps(FILTERS), "filters", "filters_help")],
     [("kernel_size", _steps(KERNELS), "kernel", "kernel_help")],
     [("strides", _steps((1, 2, 3, 4)), "stride", "stride_help")],
     [("padding", _choice(("same", "valid")), "padding", "padding_help")],
     [("activation", _choice(ACTIVATIONS), "activation", None)],
-    [
-        ("batch_norm", st.checkbox, "batch_norm", "batch_norm_help"),
-        ("use_bias", st.checkbox, "use_bias", "use_bias_help"),
-    ],
+    _CHECKS,
+    [("l2", _l2, "l2", "l2_help")],
 ]
 _POOL = [
     [("pool_size", _steps((1, 2, 3, 4, 5)), "pool_size", None)],
@@ -286,13 +321,16 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
         values = dict(b)
         if kind == "pool":
             values["strides"] = b["strides"] or b["pool_size"]
+        elif kind == "conv":
+            values.setdefault("l2", 0.0)  # a draft from before L2 existed
         per_row = 2 if (ui.projector() or kind != "conv") else 3
         widths = [1, 1, 1.3] if per_row == 3 else None  # room for "BatchNorm"
         cells, rest = _LAYOUT[kind], None  # rest: (cells, per_row, widths) on rows below
         if kind == "pool":  # the two switches ("máximo | promedio" is wide), one per line
             cells, rest = cells[:2], (cells[2:], 1 if ui.projector() else 2, _SWITCHES)
         elif kind == "conv" and ui.projector():  # BatchNorm and Bias, "BatchNorm" wider
-            cells, rest = cells[:-1], ([[f] for f in cells[-1]], 2, [1.5, 1])
+            cells = [c for c in cells if c is not _CHECKS]
+            rest = ([[f] for f in _CHECKS], 2, [1.5, 1])
         block = {"kind": kind, **_fields(key, values, cells, per_row, widths)}
         if rest:
             block |= _fields(key, values, *rest)
@@ -356,6 +394,7 @@ _DENSE = [
     [("units", _steps(UNITS), "units", None)],
     [("activation", _choice(ACTIVATIONS), "activation", None)],
     [("dropout", _rate, "dense_dropout", None)],
+    [("l2", _l2, "l2", "l2_help")],
 ]
 
 
@@ -381,7 +420,8 @@ def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         dense = []
         for j, (uid, layer) in enumerate(zip(session[DUIDS], head["dense"], strict=True)):
             c0, c1 = st.columns([8, 1], vertical_alignment="center")
-            c0.markdown(f"*{t(f'{PAGE}.dense_n', n=j + 1)}*")
+            l2 = session.get(f"{EDIT_KEY}d{uid}_l2", layer.get("l2", 0.0))  # this run's value
+            c0.markdown(f"*{t(f'{PAGE}.dense_n', n=j + 1)}*{_l2_note(l2)}")
             c1.button(
                 "",
                 icon=":material/close:",
@@ -390,7 +430,8 @@ def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
                 args=(j,),
                 help=t(f"{PAGE}.remove"),
             )
-            dense.append(_fields(f"{EDIT_KEY}d{uid}_", layer, _DENSE, 2 if ui.projector() else 3))
+            values = {"l2": 0.0, **layer}  # a draft from before L2 existed has none
+            dense.append(_fields(f"{EDIT_KEY}d{uid}_", values, _DENSE, 2 if ui.projector() else 3))
         st.button(
             t(f"{PAGE}.add_dense"),
             icon=":material/add:",
@@ -590,6 +631,13 @@ def _compare(cfg: ModelConfig, rows) -> None:
         ui.error_box(_error_text(b_err))
 
 
+def _l2_note(v: Any) -> str:
+    """`` · L2 1e-3`` after a block's or dense layer's title; nothing without weight decay."""
+    if _is_factor(v) and v == 0:
+        return ""
+    return f" · {t(f'{PAGE}.l2_short')} {_l2_text(v, '0')}"
+
+
 def _preset_label(name: str) -> str:
     return t(f"{PAGE}.preset_{name}")
 
@@ -604,6 +652,7 @@ draft = session[DRAFT]
 if f"{PAGE}_preset" not in session:  # the selectbox's state is dropped when the page is left
     session[f"{PAGE}_preset"] = session.get(LAST, DEFAULT_PRESET)
 c1, c2, c3 = st.columns([2.6, 1.3, 1.1], vertical_alignment="bottom")
+ui.labelled(f"{PAGE}_preset")
 preset = c1.selectbox(
     t(f"{PAGE}.preset"),
     list(PRESETS),
@@ -654,7 +703,8 @@ for i, (block, (caption, _)) in enumerate(zip(blocks, slots, strict=True)):
     out = [r for r in rows if r.where == i]
     shape = "×".join(map(str, out[-1].output_shape)) if out else "?"
     kind = t(f"{PAGE}.kind_{block['kind']}")
-    caption.markdown(f"**{i + 1} · {kind}** → `{shape}`")
+    note = _l2_note(block.get("l2", 0.0)) if block["kind"] == "conv" else ""
+    caption.markdown(f"**{i + 1} · {kind}** → `{shape}`{note}")
 if err is not None:
     msg = _error_text(err)
     slot = {"input": input_slot, "augment": input_slot}.get(err.where, head_slot)

@@ -24,6 +24,8 @@ __all__ = [
     "projector",
     "initial_value",
     "widget",
+    "labelled",
+    "refresh_labels",
     "header",
     "coming_soon",
     "error_box",
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
+_LABELLED = "_labelled"  # session-state dict: widget keys whose labels follow the language
+_LABELS_FOR = "_labels_for"  # (language, projector) the widgets' labels were last drawn in
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,36 @@ def initial_value(
     st.session_state[key] = value
 
 
+def labelled(key: str) -> None:
+    """Register ``key`` as a widget whose shown labels come from the catalogs.
+
+    :func:`widget` registers every widget it makes; a page that makes a widget itself
+    (the Architecture editor) calls this. See :func:`refresh_labels`.
+    """
+    st.session_state.setdefault(_LABELLED, {})[key] = True
+
+
+def refresh_labels() -> None:
+    """After a language or projector switch, send every labelled widget its value again.
+
+    A keyed choice widget keeps its identity when its labels change, and the browser
+    remembers the *label* it showed (Streamlit matches it back to an option on the next
+    run). After a switch to Spanish the browser would send an English label on the next
+    click, which matches no option and reaches the page as a value ("unknown kernel
+    'Notebook: 5×5 example…'"). Setting each value again, before any page draws its
+    widgets, makes Streamlit send the value with its label in the new language.
+    Called by ``app.py`` after the sidebar, before the page.
+    """
+    now = (lang(), projector())
+    before = st.session_state.get(_LABELS_FOR)
+    st.session_state[_LABELS_FOR] = now
+    if before is None or before == now:
+        return
+    for key in st.session_state.get(_LABELLED, {}):
+        if key in st.session_state and key not in ("lang", "projector"):
+            st.session_state[key] = st.session_state[key]
+
+
 def widget(
     make: Callable[..., Any],
     label: str,
@@ -124,6 +158,7 @@ def widget(
     ``?<url>=`` on every run so that a copied link reopens the same view.
     """
     initial_value(key, default, url, valid)
+    labelled(key)
     value = make(label, *args, key=key, **kwargs)
     st.session_state[_KEEP][key] = value
     if url:
