@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
 from cnnlab.backend import compute_info  # noqa: E402
-from dashboard import state, ui  # noqa: E402
+from dashboard import boundary, state, ui  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
 # Teaching order. (file, url path, icon)
@@ -116,7 +116,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     try:
-        page.run()
+        boundary.run_page(page)  # an exception becomes a message, never a traceback
     finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
         if RUN_LOG:
             _log_run(page.url_path, time.perf_counter() - started)

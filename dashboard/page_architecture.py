@@ -33,6 +33,7 @@ from cnnlab.model import (
     walk,
 )
 from dashboard import ui
+from dashboard.boundary import guard
 from dashboard.i18n import translator
 
 PAGE = "architecture"
@@ -312,7 +313,7 @@ def _block_editor(i: int, n: int, uid: int, b: dict[str, Any]) -> tuple[dict, An
                 "",
                 icon=f":material/{icon}:",
                 key=f"{PAGE}_{name}_{uid}",
-                on_click=fn,
+                on_click=guard(fn),
                 args=args,
                 disabled=off,
                 help=t(f"{PAGE}.{name}"),
@@ -426,7 +427,7 @@ def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
                 "",
                 icon=":material/close:",
                 key=f"{PAGE}_dremove_{uid}",
-                on_click=_remove_dense,
+                on_click=guard(_remove_dense),
                 args=(j,),
                 help=t(f"{PAGE}.remove"),
             )
@@ -436,7 +437,7 @@ def _head_editor(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
             t(f"{PAGE}.add_dense"),
             icon=":material/add:",
             key=f"{PAGE}_add_dense",
-            on_click=_add_dense,
+            on_click=guard(_add_dense),
         )
         c1, c2 = st.columns(2)
         with c1:
@@ -587,7 +588,7 @@ def _compare(cfg: ModelConfig, rows) -> None:
         t(f"{PAGE}.pin"),
         icon=":material/push_pin:",
         key=f"{PAGE}_pin",
-        on_click=_pin,
+        on_click=guard(_pin),
         help=t(f"{PAGE}.pin_help"),
         width="stretch",
     )
@@ -658,13 +659,13 @@ preset = c1.selectbox(
     list(PRESETS),
     key=f"{PAGE}_preset",
     format_func=_fmt("preset"),
-    on_change=_on_preset,
+    on_change=guard(_on_preset),
 )
 c2.button(
     t(f"{PAGE}.reset"),
     icon=":material/restart_alt:",
     key=f"{PAGE}_reset",
-    on_click=_on_preset,
+    on_click=guard(_on_preset),
     help=t(f"{PAGE}.reset_help"),
 )
 c3.page_link("page_train.py", label=t(f"{PAGE}.to_train"), icon=":material/model_training:")
@@ -688,7 +689,7 @@ with editor:
             t(f"{PAGE}.add_{kind}"),
             icon=":material/add:",
             key=f"{PAGE}_add_{kind}",
-            on_click=_add,
+            on_click=guard(_add),
             args=(kind,),
         )
     head_part, head_slot = _head_editor(draft)

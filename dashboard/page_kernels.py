@@ -35,6 +35,7 @@ from cnnlab.ops import (
     padding_amounts,
 )
 from dashboard import ui
+from dashboard.boundary import guard
 from dashboard.i18n import catalog, lang, t
 
 MAX_SIDE = 1024  # photos are scaled down to this side first: sliders stay fast
@@ -272,7 +273,7 @@ with col_edit:
             max_value=kernels.MAX_SIZE,
             step=1,
             help=t("kernels.size_help"),
-            on_change=_on_size,
+            on_change=guard(_on_size),
         )
     base = np.array(session["kernels_base"], np.float32)
     columns = [str(j + 1) for j in range(base.shape[1])]
@@ -292,7 +293,7 @@ with col_edit:
     st.button(
         t("kernels.random"),
         key="kernels_random",
-        on_click=_on_random,
+        on_click=guard(_on_random),
         help=t("kernels.random_help"),
         icon=":material/casino:",
     )
@@ -325,7 +326,7 @@ with c1:
         default=_matches_preset(np.array(session["kernels_base"], np.float32)),
         valid=lambda v: v in PRESET_OPTIONS,
         format_func=_labels("preset_", PRESET_OPTIONS),
-        on_change=_on_preset,
+        on_change=guard(_on_preset),
     )
 st.query_params["k"] = ",".join(kernels.format_cell(v) for v in kernel.ravel())
 
@@ -672,10 +673,10 @@ def _step_view() -> None:
         session["kernels_step"] = session["kernels_step"] % n_steps + 1
     nav = st.columns([2, 5, 2])
     with nav[0]:
-        st.button(t("kernels.prev"), key="kernels_prev", on_click=_prev, args=(n_steps,),
+        st.button(t("kernels.prev"), key="kernels_prev", on_click=guard(_prev), args=(n_steps,),
                   width="stretch")  # fmt: skip
     with nav[2]:
-        st.button(t("kernels.next"), key="kernels_next", on_click=_next, args=(n_steps,),
+        st.button(t("kernels.next"), key="kernels_next", on_click=guard(_next), args=(n_steps,),
                   width="stretch")  # fmt: skip
     with nav[1]:
         if n_steps > 1:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cnnlab import viz
 from cnnlab.model import LayerRow
+from dashboard.boundary import guard
 from dashboard.i18n import lang, t
 
 __all__ = [
@@ -159,6 +160,8 @@ def widget(
     """
     initial_value(key, default, url, valid)
     labelled(key)
+    if "on_change" in kwargs:
+        kwargs["on_change"] = guard(kwargs["on_change"])
     value = make(label, *args, key=key, **kwargs)
     st.session_state[_KEEP][key] = value
     if url:

@@ -1,0 +1,85 @@
+"""The error boundary: whatever a page or a widget callback raises, the user reads words.
+
+A page's exception becomes a short message in the page's language (what happened, what
+to do), with the details folded away and no traceback or server path; the sidebar and
+menu keep working, and the server log gets the full traceback. ``app.py`` runs every
+page through :func:`run_page`; :func:`guard` wraps widget callbacks (``on_change``,
+``on_click``), which Streamlit runs before the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from dashboard.i18n import t
+
+__all__ = ["run_page", "guard", "report", "readable"]
+
+log = logging.getLogger("cnnlab.dashboard")
+_PENDING = "_boundary_error"  # a callback's error, shown by the page run that follows
+# An absolute path (POSIX or Windows) in a message: shown by its last part only.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"(),;:]+){2,}")
+
+
+def readable(exc: BaseException) -> str:
+    """``exc`` in one line for people: its message without server paths (the file's
+    name stays), or its type when it has no message."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = _PATH.sub(lambda m: "…/" + re.split(r"[\\/]", m.group(0))[-1], text)
+    return text[:400]
+
+
+def _what_to_do(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return t("common.error_memory")
+    if isinstance(exc, ValueError | KeyError | IndexError | TypeError):
+        return t("common.error_value")
+    if isinstance(exc, OSError):
+        return t("common.error_file")
+    return t("common.error_other")
+
+
+def report(exc: BaseException, *, where: str = "") -> None:
+    """Show ``exc`` as a message in the page's language and log its traceback."""
+    log.error("CNN Lab: %s raised", where or "a page", exc_info=exc)
+    st.error(
+        f"**{t('common.error_title')}** {_what_to_do(exc)}",
+        icon=":material/error:",
+    )
+    with st.expander(t("common.error_details"), icon=":material/info:"):
+        st.text(f"{type(exc).__name__}: {readable(exc)}")
+
+
+def run_page(page: Any) -> None:
+    """``page.run()`` inside the boundary (Streamlit's stop and rerun pass through)."""
+    pending = st.session_state.pop(_PENDING, None)
+    if pending is not None:
+        report(pending, where="a widget callback")
+    try:
+        page.run()
+    except Exception as exc:  # noqa: BLE001 - the boundary: nothing reaches the user raw
+        report(exc, where=f"page {getattr(page, 'url_path', '?')!r}")
+
+
+def guard(callback: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """``callback`` that never raises: an exception is kept for the next page run to
+    show (callbacks run before the page, where nothing can be drawn yet)."""
+    if callback is None or getattr(callback, "_guarded", False):
+        return callback
+
+    @functools.wraps(callback)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - see run_page
+            st.session_state[_PENDING] = exc
+            return None
+
+    guarded._guarded = True  # type: ignore[attr-defined]
+    return guarded
