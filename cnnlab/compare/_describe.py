@@ -42,6 +42,8 @@ def describe_model(model_cfg: Mapping[str, Any]) -> str:
     >>> from cnnlab.model import PRESETS
     >>> describe_model(PRESETS["seed_shapes"].to_dict())
     'conv16·bn ▸ max2 ▸ conv32·bn ▸ max2 ▸ conv64·bn ▸ gap ▸ drop0.2 ▸ softmax2'
+    >>> describe_model(PRESETS["shapes_l2"].to_dict())[:34]  # weight decay: ·l2=<factor>
+    'conv16·bn·l2=0.001 ▸ max2 ▸ conv32'
     """
     parts: list[str] = []
     for b in model_cfg.get("blocks") or []:
@@ -59,6 +61,8 @@ def describe_model(model_cfg: Mapping[str, Any]) -> str:
                 text += "·bn"
             if b.get("activation", "relu") != "relu":
                 text += f"·{b['activation']}"
+            if b.get("l2"):  # absent in runs recorded before L2 existed: none
+                text += f"·l2={_num(b['l2'])}"
             parts.append(text)
         elif kind == "pool":
             text = f"{b.get('mode', 'max')}{b.get('pool_size', 2)}"
@@ -79,6 +83,8 @@ def describe_model(model_cfg: Mapping[str, Any]) -> str:
         text = f"dense{d.get('units', '?')}"
         if d.get("dropout"):
             text += f"·drop{_num(d['dropout'])}"
+        if d.get("l2"):
+            text += f"·l2={_num(d['l2'])}"
         parts.append(text)
     out = model_cfg.get("output", "softmax")
     units = 1 if out == "sigmoid" else model_cfg.get("num_classes", 2)

@@ -14,6 +14,10 @@ __all__ = ["flatten", "flat_config", "varying_keys", "signature", "context_key"]
 # Keys that never change a result (left out of signatures).
 _NO_EFFECT = ("train.filter_snapshots", "model.name")
 
+# Model fields added after runs were first recorded, with the value an older run had in
+# effect: an old run without them reads the same as a new run that left them at default.
+_LATER_FIELDS = {"conv": {"l2": 0.0}, "dense": {"l2": 0.0}}
+
 
 def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
     """Nested dicts and lists → one level of dotted keys with scalar values.
@@ -49,9 +53,38 @@ def _data_id(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in keys if k in data}
 
 
+def _fill(d: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``d`` plus the ``defaults`` it lacks, added at the end (keys keep their order)."""
+    return {**d, **{k: v for k, v in defaults.items() if k not in d}}
+
+
+def _model_id(model_cfg: Any) -> Any:
+    """``model_cfg`` with the fields of :data:`_LATER_FIELDS` filled in where missing."""
+    if not isinstance(model_cfg, Mapping):
+        return model_cfg
+    out = dict(model_cfg)
+    blocks = out.get("blocks")
+    if isinstance(blocks, list):
+        conv = _LATER_FIELDS["conv"]
+        out["blocks"] = [
+            _fill(b, conv) if isinstance(b, Mapping) and b.get("kind") == "conv" else b
+            for b in blocks
+        ]
+    head = out.get("head")
+    if isinstance(head, Mapping) and isinstance(head.get("dense"), list):
+        later = _LATER_FIELDS["dense"]
+        dense = [_fill(d, later) if isinstance(d, Mapping) else d for d in head["dense"]]
+        out["head"] = {**head, "dense": dense}
+    return out
+
+
 def flat_config(rec: RunRecord) -> dict[str, Any]:
-    """A run's whole configuration as dotted keys: ``model.*``, ``train.*``, ``data.*``."""
-    return flatten({"model": rec.model_cfg, "train": rec.train_cfg, "data": _data_id(rec.data)})
+    """A run's whole configuration as dotted keys: ``model.*``, ``train.*``, ``data.*``.
+
+    Model fields added later (L2 factors) read as their old effect where a run lacks them.
+    """
+    model = _model_id(rec.model_cfg)
+    return flatten({"model": model, "train": rec.train_cfg, "data": _data_id(rec.data)})
 
 
 def varying_keys(dicts: Sequence[Mapping[str, Any]]) -> list[str]:

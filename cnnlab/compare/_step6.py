@@ -1,4 +1,8 @@
-"""The tutorial's step 6: four variants of the shapes model, each against its baseline."""
+"""The tutorial's step 6: variants of the shapes model, each against its baseline.
+
+The tutorial lists four (stride, padding, filters, head); the fifth, weight decay, is the
+L2 regularisation its "Normalización y regularización" section recommends for convolutions.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ STEP6: dict[str, tuple[str, str]] = {
     "padding": ("seed_shapes", "shapes_valid"),  # padding "same" vs "valid"
     "filters": ("seed_shapes", "shapes_constant"),  # doubling 16-32-64 vs constant 32
     "head": ("seed_shapes", "shapes_flatten"),  # GAP vs Flatten + Dense(128)
+    "l2": ("seed_shapes", "shapes_l2"),  # no weight decay vs L2 1e-3 on the conv kernels
 }
 
 

@@ -23,7 +23,7 @@ from cnnlab.model._config import (
     decode_config,
     encode_config,
 )
-from cnnlab.model._layers import ConfigError, LayerRow, LayerSpec, walk
+from cnnlab.model._layers import ConfigError, LayerRow, LayerSpec, Regularizer, walk
 from cnnlab.model._presets import PRESETS
 from cnnlab.model._table import ModelStats, layer_table, model_stats, validate
 
@@ -42,6 +42,7 @@ __all__ = [
     "ModelConfig",
     "ModelStats",
     "PoolBlock",
+    "Regularizer",
     "build_model",
     "decode_config",
     "encode_config",

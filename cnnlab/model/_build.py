@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnnlab.model._config import ModelConfig
-from cnnlab.model._layers import walk
+from cnnlab.model._layers import Regularizer, walk
 
 __all__ = ["build_model"]
 
@@ -17,6 +17,8 @@ def build_model(cfg: ModelConfig) -> Any:
     It takes raw 0-255 pixels ``(batch, H, W, C)`` float32 and returns probabilities:
     ``(batch, 1)`` for a sigmoid output, ``(batch, num_classes)`` for softmax. Compile it
     with ``loss=cfg.loss``. Raises ConfigError (a ValueError) for invalid configurations.
+    Layers with an ``l2`` factor carry ``keras.regularizers.L2`` on their kernel, so
+    ``sum(model.losses)`` is the penalty that ``fit`` adds to the loss.
 
     >>> from cnnlab.model import PRESETS
     >>> build_model(PRESETS["seed_pets"]).count_params()  # doctest: +SKIP
@@ -29,7 +31,10 @@ def build_model(cfg: ModelConfig) -> Any:
 
     x = inputs = None
     for spec in specs:
-        kwargs = dict(spec.kwargs)
+        kwargs = {
+            k: getattr(keras.regularizers, v.cls)(v.factor) if isinstance(v, Regularizer) else v
+            for k, v in spec.kwargs
+        }
         if spec.cls == "Input":
             x = inputs = keras.Input(name=spec.name, **kwargs)
             continue

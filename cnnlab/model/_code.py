@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from cnnlab.model._config import ModelConfig
-from cnnlab.model._layers import walk
+from cnnlab.model._layers import Regularizer, walk
 
 __all__ = ["keras_code"]
 
 
 def _lit(value: Any) -> str:
+    if isinstance(value, Regularizer):
+        return f"keras.regularizers.{value.cls}({value.factor!r})"
     if isinstance(value, float) and abs(value - 1 / 255) < 1e-15:
         return "1 / 255"
     if isinstance(value, str):

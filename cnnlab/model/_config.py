@@ -51,6 +51,7 @@ class ConvBlock:
     activation: str = "relu"  # one of ACTIVATIONS
     batch_norm: bool = False  # Conv → BN → activation, the tutorial's block
     use_bias: bool = True  # False with BatchNorm: BN's beta already shifts each channel
+    l2: float = 0.0  # weight decay: adds l2·Σ kernel² to the loss (not the bias); 0: none
     kind: ClassVar[str] = "conv"
 
 
@@ -85,6 +86,7 @@ class DenseLayer:
     units: int = 128  # neurons
     activation: str = "relu"  # one of ACTIVATIONS
     dropout: float = 0.0  # Dropout rate after this layer; 0 adds no layer
+    l2: float = 0.0  # weight decay: adds l2·Σ kernel² to the loss (not the bias); 0: none
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ read the specs and ``layer_table`` the rows, so the three cannot drift apart.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from cnnlab.model._config import (
 )
 from cnnlab.ops import output_size
 
-__all__ = ["ConfigError", "LayerRow", "LayerSpec", "walk"]
+__all__ = ["ConfigError", "LayerRow", "LayerSpec", "Regularizer", "walk"]
 
 _PADDINGS = ("valid", "same")
 _FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
@@ -41,6 +43,18 @@ class ConfigError(ValueError):
         self.layer = layer
         self.code = code
         self.params = {"layer": layer, **params}
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """A weight penalty named without importing Keras: ``keras.regularizers.<cls>(factor)``.
+
+    It appears as a value in :attr:`LayerSpec.kwargs` (``kernel_regularizer``);
+    ``build_model`` makes the Keras object and ``keras_code`` writes the call.
+    """
+
+    cls: str  # Keras class in keras.regularizers, e.g. "L2": factor · Σ w²
+    factor: float  # > 0 (a factor of 0 adds no regularizer at all)
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,29 @@ def _fraction(value: Any, field: str, where: int | str, layer: str, *, zero_ok: 
     return float(value)
 
 
+def _l2(value: Any, where: int | str, layer: str) -> float:
+    """An L2 factor: a finite real number ≥ 0 (not a bool, not a string)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and value >= 0
+    if not ok:
+        raise ConfigError(
+            f"{layer}: l2 must be a finite number ≥ 0, got {value!r}",
+            where=where,
+            layer=layer,
+            code="non_negative",
+            field="l2",
+            value=value,
+        )
+    return float(value)
+
+
+def _regularizer(kwargs: list[tuple[str, Any]], l2: float) -> None:
+    """Add ``kernel_regularizer=L2(l2)`` to ``kwargs`` unless ``l2`` is 0 (the bias is
+    never penalised: it only shifts, it does not make the model more complex)."""
+    if l2 > 0:
+        kwargs.append(("kernel_regularizer", Regularizer("L2", l2)))
+
+
 def _side(n: int, k: int, s: int, padding: str, where: int, layer: str, what: str) -> int:
     """One output side; a window that does not fit its input is an error naming both."""
     if padding == "valid" and k > n:
@@ -196,6 +233,7 @@ def _conv(w: _Walker, b: ConvBlock, i: int) -> None:
     s = _positive(b.strides, "strides", i, name)
     pad = _choice(b.padding, _PADDINGS, "padding", i, name)
     act = _choice(b.activation, ACTIVATIONS, "activation", i, name)
+    l2 = _l2(b.l2, i, name)
     h, wd, c = w.shape
     ho = _side(h, k, s, pad, i, name, "kernel")
     wo = _side(wd, k, s, pad, i, name, "kernel")
@@ -210,6 +248,7 @@ def _conv(w: _Walker, b: ConvBlock, i: int) -> None:
         kwargs.append(("activation", inner_act))
     if not bias:
         kwargs.append(("use_bias", False))
+    _regularizer(kwargs, l2)
     flops = 2 * k * k * c * _n(out) + (_n(out) if bias else 0)
     flops += _n(out) if inner_act != "linear" else 0
     params = k * k * c * f + (f if bias else 0)
@@ -304,11 +343,13 @@ def _head(w: _Walker, cfg: ModelConfig) -> None:
         name = w.name("dense")
         units = _positive(d.units, "units", "head", name)
         act = _choice(d.activation, ACTIVATIONS, "activation", "head", name)
+        l2 = _l2(d.l2, "head", name)
         (n_in,) = w.shape
         flops = 2 * n_in * units + units + (units if act != "linear" else 0)
-        kwargs = (("activation", act),) if act != "linear" else ()
+        kwargs: list[tuple[str, Any]] = [("activation", act)] if act != "linear" else []
+        _regularizer(kwargs, l2)
         w.add(
-            LayerSpec(name, "Dense", (units,), kwargs),
+            LayerSpec(name, "Dense", (units,), tuple(kwargs)),
             (units,),
             "head",
             trainable=n_in * units + units,

@@ -96,6 +96,13 @@ SHAPES_FLATTEN = replace(  # Flatten + Dense(128) instead of global average pool
     head=Head("flatten", dense=(DenseLayer(128, "relu", dropout=0.2),)),
     name="shapes_flatten",
 )
+SHAPES_L2 = replace(  # weight decay (L2) 1e-3 on every conv kernel: same layers, same params
+    TUTORIAL_SHAPES,
+    blocks=tuple(
+        replace(b, l2=1e-3) if isinstance(b, ConvBlock) else b for b in TUTORIAL_SHAPES.blocks
+    ),
+    name="shapes_l2",
+)
 
 # A starting point for the notebook's exercise (same 10 epochs, more accuracy):
 # BatchNorm, GAP instead of Flatten, light augmentation.
@@ -124,5 +131,6 @@ PRESETS: dict[str, ModelConfig] = {
     "shapes_valid": SHAPES_VALID,
     "shapes_constant": SHAPES_CONSTANT,
     "shapes_flatten": SHAPES_FLATTEN,
+    "shapes_l2": SHAPES_L2,
     "pets_gap": PETS_GAP,
 }

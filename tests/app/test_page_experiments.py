@@ -11,7 +11,7 @@ import time
 import pytest
 
 from cnnlab import compare
-from cnnlab.data import normalize_spec, split_spec
+from cnnlab.data import normalize_spec
 from cnnlab.model import PRESETS, layer_table
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig
@@ -24,18 +24,13 @@ PAGE = "page_experiments.py"
 
 
 @pytest.fixture(scope="module")
-def filled(tmp_path_factory):
-    """Two real 2-epoch runs and three hand-made 10-epoch challenge/seed records."""
-    from cnnlab.train import train
-
-    home = tmp_path_factory.mktemp("filled_home")
+def filled(shapes_pair, tmp_path_factory):
+    """Two real 2-epoch runs (the session's ``shapes_pair``, trained on SMALL) and three
+    hand-made 10-epoch challenge/seed records."""
+    assert shapes_pair.spec == SMALL
+    home = shapes_pair.copy_home(tmp_path_factory.mktemp("filled") / "home")
     store = RunStore(home)
-    tr, va = split_spec(SMALL)
-    real = []
-    for name in ("seed_shapes", "shapes_stride2"):
-        res = train(PRESETS[name], tr, va, TrainConfig(epochs=2, batch_size=32), store=store,
-                    name=name)  # fmt: skip
-        real.append(res.run_id)
+    real = list(shapes_pair.ids)
     spec = normalize_spec(SMALL)
     data = {"source": "shapes", "spec": spec, "image_shape": [16, 16, 1],
             "class_names": ["circle", "square"], "n_train": 160, "n_val": 40}  # fmt: skip
@@ -260,3 +255,48 @@ def test_spanish_with_runs(home):
     assert at.multiselect(key="experiments_runs").label == "Ejecuciones a comparar"
     assert "terminada" in set(_frames(at)[0]["status"])
     assert any(c["data"] for c in _charts(at))
+
+
+def test_step6_tab_lists_the_l2_experiment(tmp_path, monkeypatch):
+    """Five experiments, weight decay among them, labelled in each language; a finished
+    shapes_l2 run shows under its experiment and is not trained again."""
+    from dashboard import state
+    from dashboard.i18n import catalog
+
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "home"))
+    store = RunStore(tmp_path / "home")
+    spec = normalize_spec(state.DEFAULT_SPEC)  # the tab's demo data, 10 epochs, seed 0
+    data = {"source": "shapes", "spec": spec, "image_shape": [32, 32, 1],
+            "class_names": ["circle", "square"], "n_train": 1600, "n_val": 400}  # fmt: skip
+    tcfg = TrainConfig(epochs=10, seed=0).to_dict()
+    rid = store.create(
+        model_cfg=PRESETS["shapes_l2"].to_dict(), train_cfg=tcfg, data=data, name="shapes_l2",
+        params=23_762, status="running", tags=[compare.STEP6_TAG, "step6:l2"],
+    )  # fmt: skip
+    for e in range(10):
+        v = 0.5 + 0.04 * e
+        store.log_epoch(rid, e, {"loss": 1 - v, "accuracy": v, "val_loss": 1 - v,
+                                 "val_accuracy": v})  # fmt: skip
+    store.update(rid, status="finished", started=1.0, finished=21.0, device="CPU")
+    for lang in ("es", "en"):  # English last: AppTest formats widgets outside the run
+        text = catalog(lang)
+        at = open_app(PAGE, lang=lang)
+        assert not at.exception, at.exception
+        keys = [b.key for b in at.button if str(b.key).startswith("experiments_s6_")]
+        assert sorted(keys) == sorted(f"experiments_s6_{e}" for e in compare.STEP6)
+        assert len(keys) == 5  # (in two columns: AppTest lists the left one first)
+        button = at.button(key="experiments_s6_l2")
+        assert button.label == text["experiments.s6_l2"]  # not done: seed_shapes is missing
+        assert button.help == text["experiments.s6_l2_help"]
+        (table,) = [df for df in _frames(at) if "experiment" in df.columns]
+        assert list(table["model"]) == ["shapes_l2"]
+        assert list(table["experiment"]) == [text["experiments.s6_l2"]]
+    # One click queues only what is missing: the shared baseline.
+    state.registry().max_jobs = 0  # no free slot: the job waits, which is all this needs
+    at.button(key="experiments_s6_l2").click().run()
+    assert not at.exception, at.exception
+    waiting = [j for j in state.registry().jobs() if not j.done]
+    assert [j.model_cfg.name for j in waiting] == ["seed_shapes"]
+    assert all("step6:l2" in j.tags for j in waiting)
+    for job in waiting:
+        state.registry().stop(job.id)

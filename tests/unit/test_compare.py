@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cnnlab import compare
-from cnnlab.data import normalize_spec, split_spec
+from cnnlab.data import normalize_spec
 from cnnlab.model import PRESETS, ModelConfig, layer_table
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig
@@ -42,20 +42,11 @@ def _fake(store, *, model="seed_shapes", vals=(0.5, 0.6), tags=(), status="finis
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    """Two real 2-epoch runs (the tutorial model and its stride-2 variant), step-6 tagged."""
-    pytest.importorskip("keras")
-    from cnnlab.train import train
-
-    store = RunStore(tmp_path_factory.mktemp("real_runs"))
-    tr, va = split_spec(SPEC)
-    cfg = TrainConfig(epochs=2, batch_size=32)
-    ids = []
-    for name in ("seed_shapes", "shapes_stride2"):
-        res = train(PRESETS[name], tr, va, cfg, store=store, name=name,
-                    tags=(compare.STEP6_TAG, "step6:stride"))  # fmt: skip
-        ids.append(res.run_id)
-    return store, ids, cfg
+def real(shapes_pair):
+    """Two real 2-epoch runs (the tutorial model and its stride-2 variant), step-6 tagged:
+    the session's ``shapes_pair`` (tests/conftest.py), trained on SPEC. Read only."""
+    assert shapes_pair.spec == SPEC
+    return shapes_pair.store, list(shapes_pair.ids), shapes_pair.train_cfg
 
 
 def _all(store):
@@ -372,3 +363,58 @@ def test_step6_and_seed_figures():
     mean = fig.data[1]
     assert mean.y[0] == pytest.approx(0.9)
     assert mean.error_y.array[0] == pytest.approx(math.sqrt(2 / 300))
+
+
+# ----------------------------------------------------------------------------- step 6: L2
+def test_step6_has_the_l2_experiment():
+    from cnnlab.model import DenseLayer, Head, model_stats
+
+    assert compare.STEP6["l2"] == ("seed_shapes", "shapes_l2")
+    base, variant = (PRESETS[p] for p in compare.STEP6["l2"])
+    assert model_stats(layer_table(variant)).params == model_stats(layer_table(base)).params
+    # The only differences: the name, and weight decay on each conv block.
+    diff = {
+        k
+        for k in set(compare.flatten(base.to_dict())) | set(compare.flatten(variant.to_dict()))
+        if compare.flatten(base.to_dict()).get(k) != compare.flatten(variant.to_dict()).get(k)
+    }
+    assert diff == {"name", "blocks.0.l2", "blocks.2.l2", "blocks.4.l2"}
+    assert compare.step6_todo("l2", [], context="x") == ["seed_shapes", "shapes_l2"]
+    text = compare.describe_model(variant.to_dict())
+    assert text.startswith("conv16·bn·l2=0.001 ▸ max2 ▸ conv32·bn·l2=0.001")
+    assert "l2" not in compare.describe_model(base.to_dict())
+    dense = ModelConfig(head=Head(dense=(DenseLayer(64, l2=1e-4, dropout=0.5),)))
+    assert "dense64·drop0.5·l2=0.0001" in compare.describe_model(dense.to_dict())
+
+
+def test_the_settings_diff_shows_the_l2_factor(tmp_path):
+    store = RunStore(tmp_path)
+    a, b = (store.get(_fake(store, model=m)) for m in compare.STEP6["l2"])
+    rows, varying = compare.run_table([a, b], {})
+    assert varying == ["layers"]  # same data and training: only the layers differ
+    by_model = {r["model"]: r for r in rows}
+    assert "l2=0.001" in by_model["shapes_l2"]["set_layers"]
+    assert "l2" not in by_model["seed_shapes"]["set_layers"]
+    diff = {r["setting"]: r for r in compare.config_diff([a, b])}
+    assert diff["model.blocks.0.l2"][a.id] == 0.0 and diff["model.blocks.0.l2"][b.id] == 0.001
+    assert "model.blocks.1.l2" not in diff  # a pooling block has no L2
+
+
+def test_a_run_recorded_before_l2_reads_as_one_without_it(tmp_path):
+    """Old records lack the l2 fields; they mean no weight decay, so the same config."""
+    store = RunStore(tmp_path)
+    new = store.get(_fake(store, model="shapes_flatten"))
+    old_cfg = json.loads(json.dumps(new.model_cfg))
+    for blk in old_cfg["blocks"]:
+        blk.pop("l2", None)
+    for d in old_cfg["head"]["dense"]:
+        d.pop("l2")
+    old_id = store.create(model_cfg=old_cfg, train_cfg=new.train_cfg, data=new.data,
+                          name="old", params=new.params, status="finished")  # fmt: skip
+    old = store.get(old_id)
+    assert "l2" not in json.dumps(old.model_cfg)
+    assert ModelConfig.from_dict(old.model_cfg) == ModelConfig.from_dict(new.model_cfg)
+    assert compare.signature(old) == compare.signature(new)
+    assert compare.flat_config(old) == compare.flat_config(new)
+    assert compare.config_diff([old, new]) == []
+    assert compare.describe_model(old.model_cfg) == compare.describe_model(new.model_cfg)

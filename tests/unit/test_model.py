@@ -183,6 +183,7 @@ def _random_config(rng: random.Random) -> ModelConfig:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.keras
 def test_layer_table_equals_keras_for_200_random_configs():
     import keras
@@ -370,6 +371,7 @@ def test_keras_code_builds_the_same_model(name):
     assert ns["model"].loss == cfg.loss
 
 
+@pytest.mark.slow
 @pytest.mark.keras
 def test_keras_code_is_a_stand_alone_script(tmp_path):
     cfg = PRESETS["seed_pets"]
@@ -394,6 +396,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.keras
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_build_model_works_on_other_backends(backend):
@@ -465,3 +468,173 @@ def test_layer_table_does_not_import_keras():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+# ----------------------------------------------------------------- L2 weight decay
+def _l2_design(conv_l2=(1e-3, 0.0, 1e-2), dense_l2=(5e-4, 0.0)):
+    """Conv blocks (with and without bias/BatchNorm) and dense layers, each its own L2."""
+    return ModelConfig(
+        input_shape=(12, 12, 2),
+        blocks=(
+            ConvBlock(4, l2=conv_l2[0]),
+            PoolBlock(),
+            ConvBlock(6, 5, l2=conv_l2[1]),
+            ConvBlock(8, batch_norm=True, use_bias=False, l2=conv_l2[2]),
+        ),
+        head=Head("flatten", dense=(DenseLayer(10, l2=dense_l2[0]), DenseLayer(7, l2=dense_l2[1]))),
+        num_classes=3,
+        name="l2_design",
+    )
+
+
+def _strip_l2(d):
+    """A ModelConfig dict as written before the L2 field existed."""
+    d = json.loads(json.dumps(d))
+    for b in d["blocks"]:
+        b.pop("l2", None)
+    for x in d["head"]["dense"]:
+        x.pop("l2", None)
+    return d
+
+
+def test_l2_is_part_of_the_config_and_round_trips():
+    assert ConvBlock().l2 == 0.0 and DenseLayer().l2 == 0.0  # default: no weight decay
+    cfg = _l2_design()
+    d = cfg.to_dict()
+    assert [b.get("l2") for b in d["blocks"]] == [1e-3, None, 0.0, 1e-2]  # pool: no field
+    assert [x["l2"] for x in d["head"]["dense"]] == [5e-4, 0.0]
+    assert ModelConfig.from_dict(json.loads(json.dumps(d))) == cfg
+    assert decode_config(encode_config(cfg)) == cfg
+    validate(cfg)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_a_dict_from_before_l2_still_loads(name):
+    old = _strip_l2(PRESETS[name].to_dict())
+    cfg = ModelConfig.from_dict(old)
+    if name == "shapes_l2":
+        assert cfg == replace(PRESETS["seed_shapes"], name="shapes_l2")  # decay gone: none
+    else:
+        assert cfg == PRESETS[name]
+
+
+@pytest.mark.parametrize("bad", [-1e-3, -1, float("nan"), float("inf"), -float("inf"),
+                                 True, False, "0.01", None, [0.1]])  # fmt: skip
+@pytest.mark.parametrize("where", ["conv", "dense"])
+def test_invalid_l2_is_refused_quoting_the_value(bad, where):
+    if where == "conv":
+        cfg = _l2_design(conv_l2=(0.0, bad, 0.0))
+        at, layer = 2, "conv2d_2"
+    else:
+        cfg = _l2_design(dense_l2=(0.0, bad))
+        at, layer = "head", "dense_2"
+    with pytest.raises(ValueError) as info:
+        validate(cfg)
+    err = info.value
+    assert isinstance(err, ConfigError)
+    assert (err.where, err.layer, err.code) == (at, layer, "non_negative")
+    assert err.params["field"] == "l2" and f"got {bad!r}" in str(err)
+    for make in (layer_table, keras_code, build_model):  # build_model: before Keras loads
+        with pytest.raises(ConfigError):
+            make(cfg)
+
+
+def test_l2_changes_no_shape_nor_parameter_and_presets_are_unchanged():
+    plain = _l2_design(conv_l2=(0.0, 0.0, 0.0), dense_l2=(0.0, 0.0))
+    assert [tuple(r) for r in layer_table(_l2_design())] == [tuple(r) for r in layer_table(plain)]
+    assert model_stats(layer_table(PRESETS["seed_pets"])).params == 830_849
+    assert model_stats(layer_table(PRESETS["seed_shapes"])).params == 23_762
+    assert model_stats(layer_table(PRESETS["shapes_l2"])).params == 23_762
+    for name, cfg in PRESETS.items():
+        code = keras_code(cfg)
+        assert ("regularizers" in code) == (name == "shapes_l2"), name
+    # shapes_l2 is the tutorial's model with 1e-3 on each conv kernel, nothing else.
+    l2 = PRESETS["shapes_l2"]
+    assert [getattr(b, "l2", None) for b in l2.blocks] == [1e-3, None, 1e-3, None, 1e-3]
+    assert (
+        replace(
+            l2,
+            blocks=tuple(replace(b, l2=0.0) if isinstance(b, ConvBlock) else b for b in l2.blocks),
+            name="seed_shapes",
+        )
+        == PRESETS["seed_shapes"]
+    )
+    assert "kernel_regularizer=keras.regularizers.L2(0.001)" in keras_code(l2)
+
+
+def _penalty(model, factors):
+    """factor · Σ kernel² in float64 NumPy, over the layers named in ``factors``."""
+    return sum(
+        f * np.sum(np.asarray(model.get_layer(name).kernel, dtype=np.float64) ** 2)
+        for name, f in factors.items()
+    )
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(
+    ("kind", "cfg", "factors"),
+    [
+        (
+            "conv",
+            _l2_design(dense_l2=(0.0, 0.0)),
+            {"conv2d_1": 1e-3, "conv2d_3": 1e-2},
+        ),
+        ("dense", _l2_design(conv_l2=(0.0, 0.0, 0.0)), {"dense_1": 5e-4}),
+        ("both", _l2_design(), {"conv2d_1": 1e-3, "conv2d_3": 1e-2, "dense_1": 5e-4}),
+        ("preset", PRESETS["shapes_l2"], {"conv2d_1": 1e-3, "conv2d_2": 1e-3, "conv2d_3": 1e-3}),
+    ],
+)
+def test_build_model_losses_equal_numpy_l2(kind, cfg, factors):
+    import keras
+
+    keras.backend.clear_session()
+    model = build_model(cfg)
+    assert len(model.losses) == len(factors), kind
+    np.testing.assert_allclose(
+        float(sum(float(x) for x in model.losses)), _penalty(model, factors), rtol=1e-5
+    )
+    for layer in model.layers:  # the kernel is penalised; the bias never is
+        reg = getattr(layer, "kernel_regularizer", None)
+        if layer.name in factors:
+            assert isinstance(reg, keras.regularizers.L2)
+            np.testing.assert_allclose(reg.l2, factors[layer.name])
+        else:
+            assert reg is None, layer.name
+        assert getattr(layer, "bias_regularizer", None) is None
+    # After new weights, the penalty follows them (it is computed, not stored).
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    np.testing.assert_allclose(
+        float(sum(float(x) for x in model.losses)), _penalty(model, factors), rtol=1e-5
+    )
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name", ["shapes_l2", "l2_design"])
+def test_keras_code_builds_the_same_penalty(name):
+    import keras
+
+    keras.backend.clear_session()
+    cfg = PRESETS.get(name) or _l2_design()
+    built = build_model(cfg)
+    ns: dict = {}
+    exec(compile(keras_code(cfg), "model.py", "exec"), ns)  # noqa: S102 - our own source
+    coded = ns["model"]
+    assert _keras_rows(coded) == _our_rows(cfg)
+    coded.set_weights(built.get_weights())
+    ours = [float(x) for x in built.losses]
+    theirs = [float(x) for x in coded.losses]
+    assert len(ours) == len(theirs) > 0
+    np.testing.assert_allclose(sorted(theirs), sorted(ours), rtol=1e-6)
+    # …and the loss fit minimises: the same penalty on top of the same cross-entropy.
+    x = np.random.default_rng(1).integers(0, 256, size=(4, *cfg.input_shape)).astype("float32")
+    y = np.array([0, 1, 0, 1])
+    built.compile(loss=cfg.loss)  # the script compiled its own model, with accuracy too
+    loss = {m: m.evaluate(x, y, verbose=0, return_dict=True)["loss"] for m in (built, coded)}
+    np.testing.assert_allclose(loss[coded], loss[built], rtol=1e-5)
+    probs = np.asarray(built.predict(x, verbose=0), dtype=np.float64)
+    ce = -np.mean(np.log(probs[np.arange(len(y)), y]))  # sparse categorical cross-entropy
+    np.testing.assert_allclose(loss[built], ce + sum(ours), rtol=1e-4)
+    keras.backend.clear_session()
+    plain = build_model(replace(cfg, blocks=(), head=Head(cfg.head.pooling), name="x"))
+    assert plain.losses == []  # no L2 anywhere: no penalty term at all
