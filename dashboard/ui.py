@@ -32,6 +32,8 @@ __all__ = [
     "error_box",
     "shared",
     "chart",
+    "plot",
+    "SEPARATORS",
 ]
 
 _KEEP = "_keep"  # session-state dict: last value of every widget, survives page switches
@@ -333,5 +335,27 @@ def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -
     name = f"{builder.__module__}.{builder.__qualname__}:plain"
     spec = _shared(name, _plain(builder), args, kwargs)
     if not isinstance(spec, dict):
-        raise TypeError(f"{name} did not build plain dicts: use st.plotly_chart for it")
-    st.plotly_chart(_Sent(spec), width="stretch", config={"displayModeBar": False}, key=key)
+        raise TypeError(f"{name} did not build plain dicts: use ui.plot for it")
+    plot(spec, key=key, config={"displayModeBar": False})
+
+
+# Plotly's number separators (decimal mark, then thousands mark), as ``count`` writes
+# numbers: "830,849.5" in English, "830 849.5" in Spanish (a no-break space).
+SEPARATORS = {"en": ".,", "es": ".\u00a0"}
+
+
+def plot(
+    fig: go.Figure | dict[str, Any],
+    *,
+    key: str,
+    config: dict[str, Any] | None = None,
+    width: str = "stretch",
+    **kwargs: Any,
+) -> Any:
+    """``st.plotly_chart`` with the page language's number separators (ticks, hovers,
+    texts formatted by Plotly). ``fig`` is never changed: a shared figure stays shared."""
+    spec = fig if isinstance(fig, dict) else fig.to_dict()
+    layout = {**spec.get("layout", {}), "separators": SEPARATORS[lang()]}
+    return st.plotly_chart(
+        _Sent({**spec, "layout": layout}), key=key, config=config, width=width, **kwargs
+    )

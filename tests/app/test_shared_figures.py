@@ -132,3 +132,18 @@ def test_a_second_session_on_architecture_builds_no_figure(monkeypatch):
     assert changed == [True, True, True, True, False]
     conv = [json.loads(_specs(at)[0])["data"][0]["hovertext"][1] for at in (first, second)]
     assert conv == ["conv2d_1 (Conv2D)<br>32×32×16", "conv2d_1 (Conv2D)<br>32×32×32"]
+
+
+def test_figures_use_the_page_language_number_separators():
+    """ui.plot (and ui.chart through it) gives Plotly the language's separators, so
+    "18,432" on an axis or a bar reads "18 432" in Spanish, as ui.count writes it."""
+    import json
+
+    from dashboard.ui import SEPARATORS
+    from tests.app.conftest import open_app
+
+    for lang in ("en", "es"):
+        at = open_app("page_architecture.py", lang=lang)
+        specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+        assert specs and all(s["layout"]["separators"] == SEPARATORS[lang] for s in specs)
+    assert SEPARATORS["es"] == ".\u00a0" and SEPARATORS["en"] == ".,"
