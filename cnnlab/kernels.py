@@ -34,11 +34,20 @@ __all__ = [
     "normalise",
     "parse_cell",
     "parse_grid",
+    "parse_flat",
+    "cell_problem",
+    "first_bad_cell",
     "format_cell",
     "fit",
+    "resize",
+    "is_preset",
+    "match_preset",
 ]
 
 MAX_SIZE = 11  # largest kernel side the lessons use
+# Largest weight a cell may hold: kernels are float32, and a larger number would become
+# infinity there (float32's largest finite value, about 3.4e38).
+MAX_WEIGHT = float(np.finfo(np.float32).max)
 
 
 def _check_size(size: int) -> int:
@@ -195,17 +204,26 @@ def normalise(kernel: object) -> np.ndarray:
 def parse_cell(value: object) -> float:
     """A kernel cell as a float: numbers, ``"-1"``, ``"0.5"``, ``"1/9"``, ``"2,5"``.
 
-    Raises ValueError (quoting the value) for an empty or non-numeric cell.
+    Raises ValueError (quoting the value) for an empty or non-numeric cell, and for a
+    number too large for float32 (beyond ±3.4e38, which would become infinity).
 
     >>> parse_cell("1/9") == 1 / 9, parse_cell(" -2 "), parse_cell(3)
     (True, -2.0, 3.0)
+    >>> try:
+    ...     parse_cell("1e39")
+    ... except ValueError as err:
+    ...     print(err)
+    '1e39' is too large for a float32 kernel (at most ±3.4e+38)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise ValueError("empty cell")
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, int | float | np.integer | np.floating):
-        out = float(value)
+        try:
+            out = float(value)
+        except OverflowError:  # a Python int beyond any float
+            raise _too_large(value) from None
     else:
         text = str(value).strip().replace("−", "-")
         if not text:
@@ -220,16 +238,62 @@ def parse_cell(value: object) -> float:
                 out = float(text)
         except (ValueError, ZeroDivisionError):
             raise ValueError(f"{value!r} is not a number") from None
-    if not math.isfinite(out):
+        except OverflowError:  # "1e308/1e-308"
+            raise _too_large(value) from None
+    if math.isnan(out):
         raise ValueError(f"{value!r} is not a finite number")
+    if abs(out) > MAX_WEIGHT:  # inf too
+        raise _too_large(value)
     return out
+
+
+class _TooLarge(ValueError):
+    """A number beyond float32's range (a ValueError like any other bad cell)."""
+
+
+def _too_large(value: object) -> _TooLarge:
+    return _TooLarge(f"{value!r} is too large for a float32 kernel (at most ±{MAX_WEIGHT:.2g})")
+
+
+def cell_problem(value: object) -> str | None:
+    """What is wrong with a cell, as a code a page can word: ``"empty"``,
+    ``"not_number"`` or ``"too_large"``; None for a good cell (see :func:`parse_cell`).
+
+    >>> cell_problem(""), cell_problem("abc"), cell_problem("1e39"), cell_problem("1/9")
+    ('empty', 'not_number', 'too_large', None)
+    """
+    if value is None or str(value).strip() in ("", "nan", "None"):
+        return "empty"
+    try:
+        parse_cell(value)
+    except _TooLarge:
+        return "too_large"
+    except ValueError:
+        return "not_number"
+    return None
+
+
+def first_bad_cell(rows: Sequence[Sequence[object]]) -> tuple[int, int, object, str] | None:
+    """The first cell of a grid that :func:`parse_cell` refuses, row by row:
+    ``(row, column, value, problem)`` with 1-based row and column and the
+    :func:`cell_problem` code; None when every cell is a number.
+
+    >>> first_bad_cell([["1", "2"], ["x", ""]])
+    (2, 1, 'x', 'not_number')
+    """
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            problem = cell_problem(cell)
+            if problem is not None:
+                return i + 1, j + 1, cell, problem
+    return None
 
 
 def parse_grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
     """A square grid of cells (strings or numbers) → float32 (k, k) kernel.
 
     Raises ValueError naming the first bad cell, 1-based: "row 2, column 3: 'abc' is not
-    a number".
+    a number" (also for a number too large for float32).
 
     >>> parse_grid([["1", "0"], ["0", "1/2"]]).tolist()
     [[1.0, 0.0], [0.0, 0.5]]
@@ -250,6 +314,26 @@ def parse_grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
     return out
 
 
+def parse_flat(text: str) -> np.ndarray:
+    """A square kernel written row by row on one line, comma-separated (as in a link:
+    ``?k=-1,0,1,-1,0,1,-1,0,1``) → float32 (k, k).
+
+    Raises ValueError for a bad cell, a count that is not a square, or a side beyond
+    :data:`MAX_SIZE`.
+
+    >>> parse_flat("1,0,0,1/2").tolist()
+    [[1.0, 0.0], [0.0, 0.5]]
+    """
+    cells = str(text).split(",")
+    if len(cells) > MAX_SIZE**2:
+        raise ValueError(f"a kernel has at most {MAX_SIZE**2} cells, got {len(cells)}")
+    values = [parse_cell(v) for v in cells]
+    size = math.isqrt(len(values))
+    if size * size != len(values):
+        raise ValueError(f"{len(values)} cells do not make a square kernel")
+    return np.array(values, np.float32).reshape(size, size)
+
+
 def format_cell(value: float) -> str:
     """Short text for a weight: integers plain, simple fractions as ``a/b``, else 4 digits.
 
@@ -257,6 +341,8 @@ def format_cell(value: float) -> str:
     ('-1', '1/9', '0.1235')
     """
     value = float(value)
+    if not math.isfinite(value):  # a sum of huge weights: never an OverflowError
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if value == int(value):
         return str(int(value))
     frac = Fraction(value).limit_denominator(256)
@@ -280,3 +366,42 @@ def fit(kernel: object, size: int) -> np.ndarray:
     out = np.zeros((size, size), np.float32)
     out[top : top + kh, left : left + kw] = k
     return out
+
+
+def resize(kernel: object, size: int) -> np.ndarray:
+    """The kernel at ``size × size``, keeping its centre: zero-padded when it grows
+    (:func:`fit`), its central part when it shrinks.
+
+    >>> resize(PRESETS["seed_outline"], 1).tolist()
+    [[8.0]]
+    """
+    k = np.asarray(kernel, np.float32)
+    size = _check_size(size)
+    if size >= k.shape[0]:
+        return fit(k, size)
+    top = (k.shape[0] - 1) // 2 - (size - 1) // 2
+    return k[top : top + size, top : top + size].copy()
+
+
+def is_preset(kernel: object, name: str) -> bool:
+    """Whether ``kernel`` is the preset ``name`` (at its own size, for a resizable one).
+
+    >>> is_preset(box(5), "box_blur"), is_preset(box(5), "identity")
+    (True, False)
+    """
+    k = np.asarray(kernel, np.float32)
+    if name not in PRESETS or k.ndim != 2 or k.shape[0] != k.shape[1]:
+        return False
+    size = k.shape[0] if name in RESIZABLE else 3
+    if k.shape != (size, size) or not 1 <= size <= MAX_SIZE:
+        return False
+    return bool(np.allclose(preset(name, size), k, atol=1e-6))
+
+
+def match_preset(kernel: object) -> str | None:
+    """The name of the first preset equal to ``kernel``, or None for a kernel of one's own.
+
+    >>> match_preset(PRESETS["sobel_x"]), match_preset(np.ones((2, 2)))
+    ('sobel_x', None)
+    """
+    return next((name for name in PRESETS if is_preset(kernel, name)), None)

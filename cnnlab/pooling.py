@@ -32,6 +32,10 @@ __all__ = [
     "shift_change",
     "feature_stack",
     "head_params",
+    "grey_range",
+    "step_differences",
+    "peak_patch",
+    "centre_crop",
 ]
 
 # The seed notebook pools the edge map of house.jpg: 306 rows × 461 columns.
@@ -286,3 +290,90 @@ def head_params(shape: tuple[int, int, int], units: int) -> dict[str, int]:
     if min(h, w, c, units) < 1:
         raise ValueError(f"shape and units must be positive, got {shape!r}, {units!r}")
     return {"flatten": h * w * c * units + units, "global": c * units + units}
+
+
+_BIG = 1000  # a map with more values than this is "big": a few extreme pixels are clipped
+
+
+def grey_range(x: ArrayLike) -> tuple[float, float]:
+    """``(lo, hi)`` for drawing a map on one grey scale: a big map's 0.5th and 99.5th
+    percentiles (its rare extremes clipped, for contrast), a small map's exact min and
+    max. Always ``hi > lo``.
+
+    >>> grey_range(np.array([[1.0, 3.0]])), grey_range(np.ones((2, 2)))
+    ((1.0, 3.0), (1.0, 1.000001))
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError(f"x must have values, got shape {arr.shape}")
+    cut = [0.5, 99.5] if arr.size > _BIG else [0, 100]
+    lo, hi = (float(v) for v in np.percentile(arr, cut))
+    if hi <= lo:
+        lo, hi = float(arr.min()), float(arr.max()) + 1e-6
+    return lo, hi
+
+
+def step_differences(
+    max_steps: list[np.ndarray], avg_steps: list[np.ndarray], *, big: bool
+) -> tuple[list[np.ndarray], float]:
+    """Max pooling − average pooling at each step (never negative), and the top of their
+    colour scale: the largest 99.5th percentile over the steps for a big input (its
+    ``grey_range`` clips too), the largest difference for a small one; 1.0 if all are 0.
+
+    >>> d, top = step_differences([np.array([[4.0]])], [np.array([[2.5]])], big=False)
+    >>> d[0].tolist(), top
+    ([[1.5]], 1.5)
+    """
+    if len(max_steps) != len(avg_steps) or not max_steps:
+        raise ValueError(
+            f"need as many max as average steps (at least one), got {len(max_steps)} "
+            f"and {len(avg_steps)}"
+        )
+    diffs = [m - a for m, a in zip(max_steps, avg_steps, strict=True)]
+    q = 99.5 if big else 100
+    top = max(float(np.percentile(d, q)) for d in diffs) or 1.0
+    return diffs, top
+
+
+def peak_patch(
+    x: ArrayLike, size: int, *, max_side: int = MAX_MATRIX_SIDE, margin: int = 2
+) -> tuple[np.ndarray, int, int]:
+    """A small square patch of a map, centred on its strongest response, for showing
+    every pooling window of a ``size``×``size`` window with its numbers.
+
+    The side is ``max(6, 2·size + 2)`` (at most ``max_side`` and the map's sides); the
+    peak of |x| is looked for inside a ``margin``-pixel frame (zero padding makes the
+    borders of an edge map shout) when the map is larger than 8 pixels. Values are
+    rounded to 2 decimals.
+
+    x : (H, W)  →  (patch (side, side) float, top row, left column)
+
+    >>> patch, r, c = peak_patch(np.pad(np.ones((1, 1)), 10), 2)
+    >>> patch.shape, r, c
+    ((6, 6), 7, 7)
+    """
+    arr = np.asarray(x)
+    if arr.ndim != 2:
+        raise ValueError(f"x must be one 2-D map (H, W), got shape {arr.shape}")
+    size = whole(size, "size", low=1)
+    h, w = arr.shape
+    side = min(max_side, max(6, 2 * size + 2), h, w)
+    framed = min(h, w) > 4 * margin
+    inner = np.abs(arr[margin:-margin, margin:-margin] if framed and margin else arr)
+    peak_r, peak_c = np.unravel_index(int(np.argmax(inner)), inner.shape)
+    if framed:
+        peak_r, peak_c = peak_r + margin, peak_c + margin
+    r0 = int(np.clip(peak_r - side // 2, 0, h - side))
+    c0 = int(np.clip(peak_c - side // 2, 0, w - side))
+    return np.round(arr[r0 : r0 + side, c0 : c0 + side], 2), r0, c0
+
+
+def centre_crop(x: np.ndarray, side: int) -> np.ndarray:
+    """The centre of a map, at most ``side`` pixels each way (a view).
+
+    >>> centre_crop(np.zeros((5, 3000)), 1024).shape
+    (5, 1024)
+    """
+    side = whole(side, "side", low=1)
+    top, left = (max(0, (n - side) // 2) for n in x.shape[:2])
+    return x[top : top + side, left : left + side]

@@ -4,10 +4,13 @@ The course notebook pools the edge map of a photo three times with 2×2 MaxPooli
 AveragePooling2D; this page does that for any map (the Kernels page's, the notebook's, a
 photo, a typed matrix), shows every window on a small matrix, and measures the two
 promises of pooling: fewer pixels and robustness to small shifts. No TensorFlow here:
-``cnnlab.ops.pool2d`` gives Keras' numbers in NumPy.
+``cnnlab.ops.pool2d`` gives Keras' numbers in NumPy, ``cnnlab.pooling`` the measures and
+``cnnlab.viz`` the figures.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -17,16 +20,25 @@ from cnnlab.ops import correlate2d, global_pool2d, output_size
 from dashboard import ui
 from dashboard.i18n import t
 
+# Where the pooled map comes from. Ids (in links: ?source=seed); "seed" is the course
+# notebook's own example, shown as "the notebook's edge map".
 SOURCES = ("kernels", "seed", "photo", "matrix")
-# format_func labels are dicts built during the run (in the page's language), not
-# lambdas calling t() later: AppTest and reruns may format outside the script run.
+PADDINGS = ("valid", "same")
+DIRECTIONS = ("x", "y", "xy")
+STRIDES = (0, 1, 2, 3, 4, 5)  # 0: the window's size, as Keras' default
+MAX_POOL = 5  # largest window side, and most pooling steps in a row
 COURSE_MATRIX_TEXT = "\n".join(" ".join(str(v) for v in row) for row in images.COURSE_MATRIX)
 MAX_SIDE = 1024  # larger photos are scaled down first: the lesson needs no more
 PLOT_CFG = {"displaylogo": False}
 
-ui.header("pooling")
-style = ui.style()
-fig_width = 780 if ui.projector() else 900  # px the main column gives a figure, about
+
+class Pool(NamedTuple):
+    """The pooling the controls ask for."""
+
+    size: int  # window side k
+    stride: int  # s (the window's size when "auto")
+    padding: str  # "valid" or "same"
+    steps: int  # how many times in a row
 
 
 # ---------------------------------------------------------------- inputs (cached) ----
@@ -63,6 +75,17 @@ def _carried() -> tuple[np.ndarray, str] | None:
     return arr.astype(np.float32), str(carry.get("label", ""))
 
 
+# ------------------------------------------------------------------ text helpers ----
+def _labels(prefix: str, options) -> object:
+    """A format_func with its texts looked up now, in this run's language (AppTest and
+    reruns may format outside the script run)."""
+    return {o: t(f"{prefix}{o}") for o in options}.get
+
+
+def _in_range(low: int, high: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
 def _formula_latex(n: int, k: int, s: int, padding: str, symbol: str) -> str:
     out = output_size(n, k, s, padding)
     if padding == "same":
@@ -84,103 +107,129 @@ def _keras_shape(shape: tuple[int, ...]) -> str:
     return f"(1, {shape[0]}, {shape[1]}, 1)"
 
 
+def _fig_width() -> int:
+    """About how many px the main column gives a figure."""
+    return 780 if ui.projector() else 900
+
+
+def _course_label(photo_label: str) -> str:
+    return t("pooling.course_label", photo=photo_label)
+
+
 # ------------------------------------------------------------------ controls -------
-source = ui.widget(
-    st.radio,
-    t("pooling.source"),
-    SOURCES,
-    key="pooling_source",
-    default="kernels",
-    url="source",
-    valid=lambda v: v in SOURCES,
-    format_func={v: t(f"pooling.source_{v}") for v in SOURCES}.get,
-    horizontal=True,
-)
-
-photo_cols = st.columns([1, 1], vertical_alignment="bottom")
-with photo_cols[0]:
-    photo_name = ui.widget(
-        st.selectbox,
-        t("pooling.photo"),
-        images.SAMPLES,
-        key="pooling_photo",
-        default="camera",
-        url="photo",
-        valid=lambda v: v in images.SAMPLES,
-    )
-with photo_cols[1]:
-    course_size = ui.widget(
-        st.checkbox,
-        t("pooling.course_size"),
-        key="pooling_seed_size",
-        default=True,
-        url="seedsize",
-        help=t("pooling.seed_size_help"),
-    )
-with st.expander(t("pooling.upload"), icon=":material/upload:"):
-    upload = st.file_uploader(
-        t("pooling.upload"),
-        type=list(images.FORMATS),
-        key="pooling_upload",
-        label_visibility="collapsed",
-    )
-
-photo = _photo(photo_name, course_size)
-photo_label = photo_name
-if upload is not None:
-    try:
-        photo = _upload(upload.getvalue(), course_size)
-        photo_label = upload.name
-    except ValueError as err:
-        ui.error_box(t("pooling.bad_upload", name=upload.name, error=err))
-
-ctl = st.columns(4)
-with ctl[0]:
-    size = ui.widget(st.slider, t("pooling.size"), 1, 5, key="pooling_size", default=2, url="pool")
-with ctl[1]:
-    stride_choice = ui.widget(
-        st.selectbox,
-        t("pooling.stride"),
-        [0, 1, 2, 3, 4, 5],
-        key="pooling_stride",
-        default=0,
-        url="pstride",
-        valid=lambda v: v in range(6),
-        format_func={
-            0: t("pooling.stride_auto", size=size),
-            **{v: str(v) for v in range(1, 6)},
-        }.get,
-    )
-with ctl[2]:
-    padding = ui.widget(
+def _source_choice() -> str:
+    return ui.widget(
         st.radio,
-        t("pooling.padding"),
-        ["valid", "same"],
-        key="pooling_padding",
-        default="valid",
-        url="ppad",
-        valid=lambda v: v in ("valid", "same"),
+        t("pooling.source"),
+        SOURCES,
+        key="pooling_source",
+        default="kernels",
+        url="source",
+        valid=lambda v: v in SOURCES,
+        format_func=_labels("pooling.source_", SOURCES),
         horizontal=True,
     )
-with ctl[3]:
-    steps = ui.widget(st.slider, t("pooling.steps"), 1, 5, key="pooling_steps", default=3, url="k")
-stride = size if stride_choice == 0 else int(stride_choice)
+
+
+def _photo_section() -> tuple[np.ndarray, str]:
+    """The photo (a sample or an upload), grey, at the notebook's size or scaled down.
+    Returns it with its name as shown."""
+    photo_cols = st.columns([1, 1], vertical_alignment="bottom")
+    with photo_cols[0]:
+        name = ui.widget(
+            st.selectbox,
+            t("pooling.photo"),
+            images.SAMPLES,
+            key="pooling_photo",
+            default="camera",
+            url="photo",
+            valid=lambda v: v in images.SAMPLES,
+            format_func=_labels("common.photo_", images.SAMPLES),
+        )
+    with photo_cols[1]:
+        course_size = ui.widget(
+            st.checkbox,
+            t("pooling.course_size"),
+            key="pooling_seed_size",
+            default=True,
+            url="seedsize",
+            help=t("pooling.course_size_help"),
+        )
+    with st.expander(t("pooling.upload"), icon=":material/upload:"):
+        upload = st.file_uploader(
+            t("pooling.upload"),
+            type=list(images.FORMATS),
+            key="pooling_upload",
+            label_visibility="collapsed",
+        )
+    photo, label = _photo(name, course_size), t(f"common.photo_{name}")
+    if upload is not None:
+        try:
+            photo, label = _upload(upload.getvalue(), course_size), upload.name
+        except ValueError as err:
+            ui.error_box(t("pooling.bad_upload", name=upload.name, error=err))
+    return photo, label
+
+
+def _controls_section() -> Pool:
+    ctl = st.columns(4)
+    with ctl[0]:
+        size = ui.widget(
+            st.slider, t("pooling.size"), 1, MAX_POOL, key="pooling_size", default=2,
+            url="pool", valid=_in_range(1, MAX_POOL),
+        )  # fmt: skip
+    stride_labels = {0: t("pooling.stride_auto", size=size), **{v: str(v) for v in STRIDES[1:]}}
+    with ctl[1]:
+        stride_choice = ui.widget(
+            st.selectbox,
+            t("pooling.stride"),
+            STRIDES,
+            key="pooling_stride",
+            default=0,
+            url="pstride",
+            valid=lambda v: v in STRIDES,
+            format_func=stride_labels.get,
+        )
+    with ctl[2]:
+        padding = ui.widget(
+            st.radio,
+            t("pooling.padding"),
+            PADDINGS,
+            key="pooling_padding",
+            default="valid",
+            url="ppad",
+            valid=lambda v: v in PADDINGS,
+            format_func=_labels("pooling.padding_", PADDINGS),
+            horizontal=True,
+        )
+    with ctl[3]:
+        steps = ui.widget(
+            st.slider, t("pooling.steps"), 1, MAX_POOL, key="pooling_steps", default=3,
+            url="k", valid=_in_range(1, MAX_POOL),
+        )  # fmt: skip
+    stride = size if stride_choice == 0 else int(stride_choice)
+    return Pool(int(size), stride, padding, int(steps))
+
 
 # ------------------------------------------------------------- the source map ------
-course_map = ui.shared(correlate2d, photo, pooling.COURSE_EDGE_KERNEL, padding="same")
-carried = _carried()
-if source == "kernels" and carried is not None:
-    x, x_label = carried
-    st.caption(t("pooling.from_kernels", label=x_label or "—", shape=x.shape))
-elif source in ("kernels", "seed"):
-    x, x_label = course_map, t("pooling.seed_label", photo=photo_label)
-    if source == "kernels":
-        st.info(t("pooling.no_carry"), icon=":material/info:")
-        st.page_link("page_kernels.py", label=t("pooling.go_kernels"), icon=":material/grid_on:")
-    st.caption(t("pooling.seed_caption", photo=photo_label, shape=x.shape))
-elif source == "photo":
-    x, x_label = photo.astype(np.float32), photo_label
-else:
+def _source_map(source: str, course_map: np.ndarray, photo: np.ndarray, photo_label: str):
+    """The map to pool and its name: the Kernels page's, the notebook's edge map, the
+    photo itself, or a typed matrix."""
+    carried = _carried()
+    if source == "kernels" and carried is not None:
+        x, label = carried
+        st.caption(t("pooling.from_kernels", label=label or "—", shape=x.shape))
+        return x, label
+    if source in ("kernels", "seed"):
+        if source == "kernels":
+            st.info(t("pooling.no_carry"), icon=":material/info:")
+            st.page_link(
+                "page_kernels.py", label=t("pooling.go_kernels"), icon=":material/grid_on:"
+            )
+        st.caption(t("pooling.course_caption", photo=photo_label, shape=course_map.shape))
+        return course_map, _course_label(photo_label)
+    if source == "photo":
+        return photo.astype(np.float32), photo_label
     text = ui.widget(
         st.text_area,
         t("pooling.matrix"),
@@ -194,180 +243,184 @@ else:
     except ValueError as err:
         ui.error_box(t("pooling.bad_matrix", error=err))
         x = images.COURSE_MATRIX.astype(np.float32)
-    x_label = t("pooling.source_matrix")
+    return x, t("pooling.source_matrix")
 
-h, w = x.shape
-if padding == "valid" and size > min(h, w):
-    ui.error_box(t("pooling.too_small", size=size, shape=(h, w)))
-    st.stop()
-
-max_steps = ui.shared(
-    pooling.pool_steps, x, steps, size=size, stride=stride, mode="max", padding=padding
-)
-avg_steps = ui.shared(
-    pooling.pool_steps, x, steps, size=size, stride=stride, mode="avg", padding=padding
-)
-done = len(max_steps)
 
 # -------------------------------------------------------- formula and reduction ----
-st.subheader(t("pooling.shape_title"))
-left, right = st.columns([1, 1])
-with left:
-    # Big maps: clip the rare extremes so the picture has contrast; small ones: exact.
-    cut = [0.5, 99.5] if x.size > 1000 else [0, 100]
-    lo, hi = (float(v) for v in np.percentile(x, cut))
-    if hi <= lo:
-        lo, hi = float(x.min()), float(x.max()) + 1e-6
-    fig_in = ui.shared(
-        viz.steps_figure,
-        [[x]],
-        [[t("pooling.input_title", label=x_label, shape=_keras_shape(x.shape))]],
-        [(lo, hi, style.image_cmap)],
-        font_size=style.font_size,
-        width=480,
-    )
-    st.plotly_chart(fig_in, key="pooling_input_fig", config=PLOT_CFG)
-with right:
-    st.markdown(t("pooling.formula_intro", k=size, s=stride, padding=padding))
-    st.latex(_formula_latex(h, size, stride, padding, "H"))
-    st.latex(_formula_latex(w, size, stride, padding, "W"))
-    first = max_steps[0].shape
+def _rule(x: np.ndarray, pool: Pool) -> None:
+    """The Keras output-size rule with this map's numbers."""
+    h, w = x.shape
+    st.markdown(t("pooling.formula_intro", k=pool.size, s=pool.stride, padding=pool.padding))
+    st.latex(_formula_latex(h, pool.size, pool.stride, pool.padding, "H"))
+    st.latex(_formula_latex(w, pool.size, pool.stride, pool.padding, "W"))
+
+
+def _reduction(x: np.ndarray, first: tuple[int, ...]) -> None:
+    """How many fewer pixels one step leaves."""
+    fewer = ui.percent(pooling.fewer_pixels(x.shape, first))
     st.metric(
-        t("pooling.fewer_metric"),
-        t("pooling.fewer_value", pct=ui.percent(pooling.fewer_pixels(x.shape, first))),
-        help=t("pooling.fewer_help"),
+        t("pooling.fewer_metric"), t("pooling.fewer_value", pct=fewer), help=t("pooling.fewer_help")
     )
     st.caption(
         t(
             "pooling.fewer_detail",
-            before=ui.count(h * w),
+            before=ui.count(x.shape[0] * x.shape[1]),
             after=ui.count(first[0] * first[1]),
             shape0=_keras_shape(x.shape),
             shape1=_keras_shape(first),
-            pct=ui.percent(pooling.fewer_pixels(x.shape, first)),
+            pct=fewer,
         )
     )
 
-rows = [
-    {
-        t("pooling.col_step"): i,
-        t("pooling.col_shape"): _keras_shape(arr.shape),
-        t("pooling.col_pixels"): int(arr.shape[0] * arr.shape[1]),
-        t("pooling.col_fewer"): ui.percent(pooling.fewer_pixels(x.shape, arr.shape)),
-    }
-    for i, arr in enumerate([x, *max_steps])
-]
-st.dataframe(rows, hide_index=True, key="pooling_steps_table")
-if done < steps:
-    st.caption(t("pooling.stopped", done=done, k=steps, shape=max_steps[-1].shape))
+
+def _shape_section(
+    x: np.ndarray, label: str, pool: Pool, max_steps: list[np.ndarray], grey: tuple[float, float]
+) -> None:
+    """The input, the output-size rule with its numbers, and the shapes step by step."""
+    style = ui.style()
+    st.subheader(t("pooling.shape_title"))
+    left, right = st.columns([5, 6] if ui.projector() else [1, 1])
+    with left:
+        fig_in = ui.shared(
+            viz.steps_figure,
+            [[x]],
+            [[t("pooling.input_title", label=label, shape=_keras_shape(x.shape))]],
+            [(*grey, style.image_cmap)],
+            font_size=style.font_size,
+            width=480,
+            hover=t("pooling.hover_pixel"),
+        )
+        ui.plot(fig_in, key="pooling_input_fig", config=PLOT_CFG)
+    if ui.projector():  # big type: the formulas need the whole width
+        with right:
+            _reduction(x, max_steps[0].shape)
+        _rule(x, pool)
+    else:
+        with right:
+            _rule(x, pool)
+            _reduction(x, max_steps[0].shape)
+    rows = [
+        {
+            t("pooling.col_step"): i,
+            t("pooling.col_shape"): _keras_shape(arr.shape),
+            t("pooling.col_pixels"): ui.count(arr.shape[0] * arr.shape[1]),
+            t("pooling.col_fewer"): ui.percent(pooling.fewer_pixels(x.shape, arr.shape)),
+        }
+        for i, arr in enumerate([x, *max_steps])
+    ]
+    st.dataframe(rows, hide_index=True, key="pooling_steps_table")
+    if len(max_steps) < pool.steps:
+        shape = max_steps[-1].shape
+        st.caption(t("pooling.stopped", done=len(max_steps), k=pool.steps, shape=shape))
+
 
 # -------------------------------------------------------------- side by side -------
-st.subheader(t("pooling.side_title"))
-st.markdown(t("pooling.side_intro", k=done))
-diffs = [m - a for m, a in zip(max_steps, avg_steps, strict=True)]
-dhi = max(float(np.percentile(d, cut[1])) for d in diffs) or 1.0
-mx_name, av_name, df_name = t("pooling.max"), t("pooling.avg"), t("pooling.diff")
-mx_short, av_short = t("pooling.max_short"), t("pooling.avg_short")
-fig_side = ui.shared(
-    viz.steps_figure,
-    [max_steps, avg_steps, diffs],
-    [
-        [f"{mx_short} ×{i + 1} · {_hw(m.shape)}" for i, m in enumerate(max_steps)],
-        [f"{av_short} ×{i + 1} · {_hw(a.shape)}" for i, a in enumerate(avg_steps)],
-        [f"{df_name} ×{i + 1}" for i in range(done)],
-    ],
-    [(lo, hi, style.image_cmap), (lo, hi, style.image_cmap), (0.0, dhi, "Inferno")],
-    font_size=style.font_size,
-    width=fig_width,
-)
-st.plotly_chart(fig_side, key="pooling_side_fig", config=PLOT_CFG)
-st.caption(t("pooling.scale_note", lo=f"{lo:.3g}", hi=f"{hi:.3g}", dhi=f"{dhi:.3g}"))
-st.markdown(
-    t(
-        "pooling.diff_line",
-        values=" · ".join(
-            t("pooling.diff_step", i=i + 1, v=f"{float(np.mean(d)):.3g}")
-            for i, d in enumerate(diffs)
-        ),
+def _side_section(
+    x: np.ndarray,
+    max_steps: list[np.ndarray],
+    avg_steps: list[np.ndarray],
+    grey: tuple[float, float],
+) -> None:
+    """Max, average and their difference, step by step, on one grey scale."""
+    style = ui.style()
+    done = len(max_steps)
+    st.subheader(t("pooling.side_title"))
+    st.markdown(t("pooling.side_intro", k=done))
+    diffs, dhi = pooling.step_differences(max_steps, avg_steps, big=x.size > 1000)
+    mx_short, av_short, df_name = t("pooling.max_short"), t("pooling.avg_short"), t("pooling.diff")
+    lo, hi = grey
+    fig_side = ui.shared(
+        viz.steps_figure,
+        [max_steps, avg_steps, diffs],
+        [
+            [f"{mx_short} ×{i + 1} · {_hw(m.shape)}" for i, m in enumerate(max_steps)],
+            [f"{av_short} ×{i + 1} · {_hw(a.shape)}" for i, a in enumerate(avg_steps)],
+            [f"{df_name} ×{i + 1}" for i in range(done)],
+        ],
+        [(lo, hi, style.image_cmap), (lo, hi, style.image_cmap), (0.0, dhi, "Inferno")],
+        font_size=style.font_size,
+        width=_fig_width(),
+        hover=t("pooling.hover_pixel"),
     )
-)
+    ui.plot(fig_side, key="pooling_side_fig", config=PLOT_CFG)
+    st.caption(t("pooling.scale_note", lo=ui.number(lo), hi=ui.number(hi), dhi=ui.number(dhi)))
+    values = " · ".join(
+        t("pooling.diff_step", i=i + 1, v=ui.number(float(np.mean(d)))) for i, d in enumerate(diffs)
+    )
+    st.markdown(t("pooling.diff_line", values=values))
+
 
 # ----------------------------------------------------------- small-matrix view -----
-st.subheader(t("pooling.matrix_title"))
-if source == "matrix":
-    small, r0, c0 = x, 0, 0
-else:
-    side = min(pooling.MAX_MATRIX_SIDE, max(6, 2 * size + 2), h, w)
-    # Centre the patch on the strongest response, so the numbers tell a story.
-    # (Inside a 2-pixel margin: zero padding makes the borders of an edge map shout.)
-    inner = np.abs(x[2:-2, 2:-2]) if min(h, w) > 8 else np.abs(x)
-    peak_r, peak_c = np.unravel_index(int(np.argmax(inner)), inner.shape)
-    peak_r, peak_c = (peak_r + 2, peak_c + 2) if min(h, w) > 8 else (peak_r, peak_c)
-    r0 = int(np.clip(peak_r - side // 2, 0, h - side))
-    c0 = int(np.clip(peak_c - side // 2, 0, w - side))
-    small = np.round(x[r0 : r0 + side, c0 : c0 + side], 2)
-    if small.shape == x.shape:
-        st.markdown(t("pooling.patch_whole"))
+def _matrix_section(source: str, x: np.ndarray, pool: Pool) -> None:
+    """Every window of a small matrix (the typed one, or a patch of the map) with its
+    numbers, and the max and average it produces."""
+    style = ui.style()
+    st.subheader(t("pooling.matrix_title"))
+    if source == "matrix":
+        small = x
     else:
-        st.markdown(t("pooling.patch_intro", side=side, r=r0, c=c0))
-if padding == "valid" and size > min(small.shape):
-    ui.error_box(t("pooling.too_small", size=size, shape=small.shape))
-else:
+        small, r0, c0 = pooling.peak_patch(x, pool.size)
+        if small.shape == x.shape:
+            st.markdown(t("pooling.patch_whole"))
+        else:
+            st.markdown(t("pooling.patch_intro", side=small.shape[0], r=r0, c=c0))
+    if pool.padding == "valid" and pool.size > min(small.shape):
+        ui.error_box(t("pooling.too_small", size=pool.size, shape=small.shape))
+        return
     fig_m = ui.shared(
         viz.matrix_figure,
         small,
-        size=size,
-        stride=stride,
-        padding=padding,
-        titles=(t("pooling.matrix_in"), mx_name, av_name),
+        size=pool.size,
+        stride=pool.stride,
+        padding=pool.padding,
+        titles=(t("pooling.matrix_in"), t("pooling.max"), t("pooling.avg")),
         pad_label=t("pooling.pad"),
         font_size=style.font_size,
         line_width=style.line_width,
         height=max(style.height, 60 * small.shape[0] + 80),
-        width=fig_width,
+        width=_fig_width(),
     )
-    st.plotly_chart(fig_m, key="pooling_matrix_fig", config=PLOT_CFG)
+    ui.plot(fig_m, key="pooling_matrix_fig", config=PLOT_CFG)
     st.caption(t("pooling.matrix_note"))
 
+
 # ---------------------------------------------------------------- why pool ---------
-st.header(t("pooling.why_title"))
-st.subheader(t("pooling.shift_title"))
-direction = ui.widget(
-    st.radio,
-    t("pooling.shift_dir"),
-    ["x", "y", "xy"],
-    key="pooling_shift_dir",
-    default="x",
-    url="shift",
-    valid=lambda v: v in ("x", "y", "xy"),
-    format_func={v: t(f"pooling.dir_{v}") for v in ("x", "y", "xy")}.get,
-    horizontal=True,
-)
-shift_map, shift_label = x, x_label
-if min(h, w) < 32:  # a typed matrix is too small to shift: use the seed's edge map
-    shift_map, shift_label = course_map, t("pooling.seed_label", photo=photo_label)
-if max(shift_map.shape) > MAX_SIDE:  # the centre is enough, and fast
-    ch, cw = (max(0, (n - MAX_SIDE) // 2) for n in shift_map.shape)
-    shift_map = shift_map[ch : ch + MAX_SIDE, cw : cw + MAX_SIDE]
-st.markdown(t("pooling.shift_def", k=done, n=stride**done, size=size, label=shift_label))
-try:
-    res = ui.shared(
-        pooling.shift_change,
-        shift_map,
-        max_shift=4,
-        direction=direction,
-        size=size,
-        stride=stride,
-        padding=padding,
-        steps=done,
-        margin=2,
+def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> None:
+    """How much a small shift of the content changes the map, and its pooled versions."""
+    style = ui.style()
+    st.subheader(t("pooling.shift_title"))
+    direction = ui.widget(
+        st.radio,
+        t("pooling.shift_dir"),
+        DIRECTIONS,
+        key="pooling_shift_dir",
+        default="x",
+        url="shift",
+        valid=lambda v: v in DIRECTIONS,
+        format_func=_labels("pooling.dir_", DIRECTIONS),
+        horizontal=True,
     )
-except ValueError as err:
-    ui.error_box(str(err))
-else:
+    shift_map = pooling.centre_crop(shift_map, MAX_SIDE)  # the centre is enough, and fast
+    every = pool.stride**done
+    st.markdown(t("pooling.shift_def", k=done, n=every, size=pool.size, label=label))
+    try:
+        res = ui.shared(
+            pooling.shift_change,
+            shift_map,
+            max_shift=4,
+            direction=direction,
+            size=pool.size,
+            stride=pool.stride,
+            padding=pool.padding,
+            steps=done,
+            margin=2,
+        )
+    except ValueError as err:
+        ui.error_box(str(err))
+        return
     names = {
         "map": t("pooling.curve_map"),
-        "subsample": t("pooling.curve_subsample", n=stride**done),
+        "subsample": t("pooling.curve_subsample", n=every),
         "max": t("pooling.curve_max", k=done),
         "avg": t("pooling.curve_avg", k=done),
     }
@@ -381,7 +434,7 @@ else:
         line_width=style.line_width,
         height=style.height,
     )
-    st.plotly_chart(fig_shift, key="pooling_shift_fig", config=PLOT_CFG)
+    ui.plot(fig_shift, key="pooling_shift_fig", config=PLOT_CFG)
     table = [
         {
             t("pooling.col_repr"): names[key],
@@ -397,95 +450,142 @@ else:
             map=ui.percent(res.change["map"][1]),
             max=ui.percent(res.change["max"][1]),
             avg=ui.percent(res.change["avg"][1]),
-            ratio=f"{ratio:.1f}",
+            ratio=ui.count(ratio, 1),
             k=done,
         )
     )
 
-st.subheader(t("pooling.stride_title", s=stride))
-kernel_names = list(pooling.FEATURE_BANK)
-conv_kernel = ui.widget(
-    st.selectbox,
-    t("pooling.kernel"),
-    kernel_names,
-    key="pooling_kernel",
-    default="seed_horizontal",
-    url="pkernel",
-    valid=lambda v: v in kernel_names,
-    format_func={v: t(f"pooling.k_{v}") for v in kernel_names}.get,
-)
-kern = pooling.FEATURE_BANK[conv_kernel]
-full = ui.shared(correlate2d, photo, kern, padding="same")
-strided = ui.shared(correlate2d, photo, kern, padding="same", stride=stride)
-pool_max = ui.shared(
-    pooling.pool_steps, full, 1, size=size, stride=stride, mode="max", padding=padding
-)
-pool_avg = ui.shared(
-    pooling.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding
-)
-slo, shi = (float(v) for v in np.percentile(full, [0.5, 99.5]))
-if shi <= slo:
-    shi = slo + 1.0
-fig_stride = ui.shared(
-    viz.steps_figure,
-    [[pool_max[0]], [pool_avg[0]], [strided]],
-    [
-        [t("pooling.stride_max", shape=_hw(pool_max[0].shape))],
-        [t("pooling.stride_avg", shape=_hw(pool_avg[0].shape))],
-        [t("pooling.stride_conv", s=stride, shape=_hw(strided.shape))],
-    ],
-    [(slo, shi, style.image_cmap)] * 3,
-    font_size=style.font_size,
-    width=fig_width,
-)
-st.plotly_chart(fig_stride, key="pooling_stride_fig", config=PLOT_CFG)
-kk = kern.shape[0] * kern.shape[1]
-st.markdown(
-    t(
-        "pooling.stride_cost",
-        full=ui.count(full.size * kk),
-        pooled=ui.count(pool_max[0].size * size * size),
-        strided=ui.count(strided.size * kk),
-        s=stride,
-    )
-)
 
-# ------------------------------------------------------------- global pooling ------
-st.subheader(t("pooling.global_title"))
-relu = ui.widget(
-    st.checkbox,
-    t("pooling.relu"),
-    key="pooling_relu",
-    default=True,
-    url="prelu",
-    help=t("pooling.relu_help"),
-)
-stack = ui.shared(pooling.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
-channel_names = [t(f"pooling.k_{n}") for n in pooling.FEATURE_BANK]
-st.markdown(t("pooling.global_intro", shape=stack.shape, c=stack.shape[2], photo=photo_label))
-thumbs = st.columns(stack.shape[2])
-for i, col in enumerate(thumbs):
-    ch = stack[:, :, i]
-    clo, chi = (float(v) for v in np.percentile(ch, [1, 99]))
-    col.image(viz.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
-gap = global_pool2d(stack, mode="avg")
-gmp = global_pool2d(stack, mode="max")
-fig_bars = ui.shared(
-    viz.global_bars_figure,
-    channel_names,
-    {t("pooling.gap"): gap, t("pooling.gmp"): gmp},
-    y_title=t("pooling.global_y"),
-    font_size=style.font_size,
-    height=style.height,
-)
-st.plotly_chart(fig_bars, key="pooling_global_fig", config=PLOT_CFG)
-vec = ", ".join(f"{v:.3f}" for v in gap)
-st.markdown(t("pooling.gap_vector", c=stack.shape[2], vec=vec))
-seed_params = pooling.head_params((9, 9, 64), 128)
-st.markdown(
-    t(
-        "pooling.head_params",
-        flatten=ui.count(seed_params["flatten"]),
-        gap=ui.count(seed_params["global"]),
+def _stride_section(photo: np.ndarray, pool: Pool) -> None:
+    """Pooling after a convolution against a strided convolution, and what each costs."""
+    style = ui.style()
+    st.subheader(t("pooling.stride_title", s=pool.stride))
+    kernel_names = list(pooling.FEATURE_BANK)
+    name = ui.widget(
+        st.selectbox,
+        t("pooling.kernel"),
+        kernel_names,
+        key="pooling_kernel",
+        default="seed_horizontal",
+        url="pkernel",
+        valid=lambda v: v in kernel_names,
+        format_func=_labels("pooling.k_", kernel_names),
     )
-)
+    kern = pooling.FEATURE_BANK[name]
+    size, stride, padding = pool.size, pool.stride, pool.padding
+    full = ui.shared(correlate2d, photo, kern, padding="same")
+    strided = ui.shared(correlate2d, photo, kern, padding="same", stride=stride)
+    pool_max = ui.shared(
+        pooling.pool_steps, full, 1, size=size, stride=stride, mode="max", padding=padding
+    )
+    pool_avg = ui.shared(
+        pooling.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding
+    )
+    scale = (*pooling.grey_range(full), style.image_cmap)
+    fig_stride = ui.shared(
+        viz.steps_figure,
+        [[pool_max[0]], [pool_avg[0]], [strided]],
+        [
+            [t("pooling.stride_max", shape=_hw(pool_max[0].shape))],
+            [t("pooling.stride_avg", shape=_hw(pool_avg[0].shape))],
+            [t("pooling.stride_conv", s=stride, shape=_hw(strided.shape))],
+        ],
+        [scale] * 3,
+        font_size=style.font_size,
+        width=_fig_width(),
+        hover=t("pooling.hover_pixel"),
+    )
+    ui.plot(fig_stride, key="pooling_stride_fig", config=PLOT_CFG)
+    kk = kern.shape[0] * kern.shape[1]
+    st.markdown(
+        t(
+            "pooling.stride_cost",
+            full=ui.count(full.size * kk),
+            pooled=ui.count(pool_max[0].size * size * size),
+            strided=ui.count(strided.size * kk),
+            s=stride,
+        )
+    )
+
+
+def _global_section(photo: np.ndarray, photo_label: str) -> None:
+    """Global pooling of a small bank of feature maps: what GAP hands the classifier."""
+    style = ui.style()
+    st.subheader(t("pooling.global_title"))
+    relu = ui.widget(
+        st.checkbox,
+        t("pooling.relu"),
+        key="pooling_relu",
+        default=True,
+        url="prelu",
+        help=t("pooling.relu_help"),
+    )
+    stack = ui.shared(pooling.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
+    channel_names = [t(f"pooling.ks_{n}") for n in pooling.FEATURE_BANK]  # short names
+    channels = stack.shape[2]
+    st.markdown(t("pooling.global_intro", shape=stack.shape, c=channels, photo=photo_label))
+    per_row = 3 if ui.projector() else channels
+    for start in range(0, channels, per_row):
+        for i, col in enumerate(st.columns(per_row), start=start):
+            if i < channels:
+                ch = stack[:, :, i]
+                clo, chi = (float(v) for v in np.percentile(ch, [1, 99]))
+                col.image(viz.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
+    gap = global_pool2d(stack, mode="avg")
+    gmp = global_pool2d(stack, mode="max")
+    fig_bars = ui.shared(
+        viz.global_bars_figure,
+        channel_names,
+        {t("pooling.gap"): gap, t("pooling.gmp"): gmp},
+        y_title=t("pooling.global_y"),
+        font_size=style.font_size,
+        height=style.height,
+    )
+    ui.plot(fig_bars, key="pooling_global_fig", config=PLOT_CFG)
+    vec = ", ".join(ui.count(v, 3) for v in gap)
+    st.markdown(t("pooling.gap_vector", c=channels, vec=vec))
+    course = pooling.head_params((9, 9, 64), 128)
+    st.markdown(
+        t(
+            "pooling.head_params",
+            flatten=ui.count(course["flatten"]),
+            gap=ui.count(course["global"]),
+        )
+    )
+
+
+# ------------------------------------------------------------------ the page -------
+def render() -> None:
+    """The Pooling page: what to pool, how, and then what pooling buys."""
+    ui.header("pooling")
+    source = _source_choice()
+    photo, photo_label = _photo_section()
+    pool = _controls_section()
+    course_map = ui.shared(correlate2d, photo, pooling.COURSE_EDGE_KERNEL, padding="same")
+    x, label = _source_map(source, course_map, photo, photo_label)
+    if pool.padding == "valid" and pool.size > min(x.shape):
+        ui.error_box(t("pooling.too_small", size=pool.size, shape=x.shape))
+        return
+    max_steps = ui.shared(
+        pooling.pool_steps, x, pool.steps, size=pool.size, stride=pool.stride, mode="max",
+        padding=pool.padding,
+    )  # fmt: skip
+    avg_steps = ui.shared(
+        pooling.pool_steps, x, pool.steps, size=pool.size, stride=pool.stride, mode="avg",
+        padding=pool.padding,
+    )  # fmt: skip
+    grey = pooling.grey_range(x)
+    _shape_section(x, label, pool, max_steps, grey)
+    _side_section(x, max_steps, avg_steps, grey)
+    _matrix_section(source, x, pool)
+    st.header(t("pooling.why_title"))
+    if min(x.shape) < 32:  # a typed matrix is too small to shift: use the notebook's map
+        _shift_section(course_map, _course_label(photo_label), pool, len(max_steps))
+    else:
+        _shift_section(x, label, pool, len(max_steps))
+    _stride_section(photo, pool)
+    _global_section(photo, photo_label)
+
+
+if __name__ == "__main__":
+    render()

@@ -6,6 +6,7 @@ in session state and the URL (``?lang=es&projector=1``), so a teacher can share 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "projector",
     "initial_value",
     "widget",
+    "draft_widget",
     "labelled",
     "refresh_labels",
     "header",
@@ -171,6 +173,24 @@ def widget(
     return value
 
 
+def draft_widget(
+    make: Callable[..., Any], label: str, *args: Any, key: str, value: Any, **kwargs: Any
+) -> Any:
+    """A widget whose first value comes from a draft the page keeps (a design being
+    edited), not from the URL or the session's last value.
+
+    Like :func:`widget`, it is labelled (:func:`refresh_labels`) and its ``on_change``
+    is guarded; unlike it, the page owns the memory: ``value`` is used while ``key`` has
+    no state, and the page deletes the keys when it loads another draft.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = value
+    labelled(key)
+    if "on_change" in kwargs:
+        kwargs["on_change"] = guard(kwargs["on_change"])
+    return make(label, *args, key=key, **kwargs)
+
+
 def header(section: str) -> None:
     """The page title and its one-line lead, from ``<section>.title`` and ``.lead``."""
     st.title(t(f"{section}.title"))
@@ -202,13 +222,16 @@ def count(x: float, digits: int = 0) -> str:
 
 
 def class_names(names: Sequence[object]) -> list[str]:
-    """Class names as shown: the synthetic shapes in the page's language ("círculo"),
-    any other dataset's names (folder names, Keras labels) as they are."""
-    from cnnlab.data import SHAPE_CLASSES
+    """Class names as shown: the synthetic shapes and the challenge's cats and dogs in
+    the page's language ("círculo", "gato"), any other dataset's names (folder names,
+    Keras labels) as they are, made safe to send (:func:`cnnlab.data.shown_name`)."""
+    from cnnlab.data import CHALLENGE_CLASSES, SHAPE_CLASSES, shown_name
 
-    out = [str(n) for n in names]
+    out = [shown_name(n) for n in names]  # a folder's odd bytes: "B\ufffd", never a crash
     if out and all(n in SHAPE_CLASSES for n in out):
         return [t(f"data.shape_{n}") for n in out]
+    if out and all(n in CHALLENGE_CLASSES for n in out):  # the challenge's cats and dogs
+        return [t(f"data.class_{n}") for n in out]
     return out
 
 
@@ -241,6 +264,23 @@ def percent(x: float) -> str:
         return "< 0.1 %" if pct < 1 else "> 99.9 %"
     return f"{whole} %"
 
+
+def number(x: float, sig: int = 3) -> str:
+    """A measured value with about ``sig`` significant digits, grouped like :func:`count`
+    (whole part always kept: 1020.4 → "1,020"; 0.01234 → "0.0123"; 3.0 → "3"). Never
+    scientific notation below 10¹⁵; infinities as "∞"."""
+    x = float(x)
+    if not math.isfinite(x):
+        return "—" if math.isnan(x) else ("∞" if x > 0 else "−∞")
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e15:
+        return f"{x:.{sig}g}"
+    digits = max(0, sig - 1 - math.floor(math.log10(abs(x))))
+    text = count(x, digits)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 def projector_css() -> str:
     """CSS for projector mode: larger base type and thicker focus outlines."""
@@ -359,3 +399,12 @@ def plot(
     return st.plotly_chart(
         _Sent({**spec, "layout": layout}), key=key, config=config, width=width, **kwargs
     )
+
+
+def model_name(name: str) -> str:
+    """A model as people read it: a course preset by its name in the page's language
+    (``common.model_<id>``: "modelo del tutorial (figuras)"), any other design by the
+    name it was given. English keeps the preset ids, as the course's code names them."""
+    from dashboard.i18n import catalog
+
+    return catalog(lang()).get(f"common.model_{name}", name)

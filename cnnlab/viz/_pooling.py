@@ -68,11 +68,23 @@ def png_uri(
     return png_data_url(enlarge(rgb, upscale) if upscale > 1 else rgb)
 
 
-def image_trace(x: npt.ArrayLike, lo: float, hi: float, colorscale: str = "gray") -> go.Image:
+PIXEL_HOVER = "row %{y:.0f}, col %{x:.0f}"  # a map pixel's hover text (Plotly template)
+
+
+def image_trace(
+    x: npt.ArrayLike,
+    lo: float,
+    hi: float,
+    colorscale: str = "gray",
+    *,
+    hover: str = PIXEL_HOVER,
+) -> go.Image:
     """A ``go.Image`` of a 2-D map ``(H, W)`` whose axes count the map's own pixels.
 
     Maps larger than 1024 px are subsampled for display; small maps are upscaled with
-    nearest neighbour so each pixel shows as a sharp square.
+    nearest neighbour so each pixel shows as a sharp square. ``hover`` is the Plotly
+    hover template of a pixel (``%{y}`` its row, ``%{x}`` its column), in the page's
+    language.
     """
     a = np.asarray(x)
     if a.ndim != 2:
@@ -87,7 +99,7 @@ def image_trace(x: npt.ArrayLike, lo: float, hi: float, colorscale: str = "gray"
         y0=(step - 1) / 2,
         dx=step,
         dy=step,
-        hovertemplate="row %{y:.0f}, col %{x:.0f}<extra></extra>",
+        hovertemplate=hover + "<extra></extra>",
     )
 
 
@@ -124,6 +136,7 @@ def steps_figure(
     font_size: int = 14,
     row_height: int | None = None,
     width: int = 900,
+    hover: str = PIXEL_HOVER,
 ) -> go.Figure:
     """A grid of maps: one column per representation, one row per pooling step.
 
@@ -132,6 +145,7 @@ def steps_figure(
     scales[c]     : (lo, hi, colorscale) shared by the whole column
     row_height    : px per row; by default from the first map's aspect ratio and
                     ``width``, the expected width of the figure on the page
+    hover         : a pixel's hover template (see :func:`image_trace`)
     """
     n_cols, n_rows = len(columns), max(len(c) for c in columns)
     flat_titles = [
@@ -147,7 +161,7 @@ def steps_figure(
     for c, col in enumerate(columns):
         lo, hi, cmap = scales[c]
         for r, arr in enumerate(col):
-            fig.add_trace(image_trace(arr, lo, hi, cmap), row=r + 1, col=c + 1)
+            fig.add_trace(image_trace(arr, lo, hi, cmap, hover=hover), row=r + 1, col=c + 1)
     fig.update_xaxes(_BARE)
     fig.update_yaxes(_BARE)
     if row_height is None:
@@ -377,8 +391,9 @@ def global_bars_figure(
                 y=vals,
                 name=label,
                 marker_color=colors[i % 2],
-                text=[f"{v:.3g}" for v in vals],
+                text=[f"{v:.2g}" for v in vals],  # short: six values side by side
                 textposition="outside",
+                constraintext="none",  # the values keep the figure's type size
                 cliponaxis=False,
                 showlegend=False,
                 hovertemplate="%{x}: %{y:.4g}<extra>" + label + "</extra>",

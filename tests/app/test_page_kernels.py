@@ -316,3 +316,120 @@ def test_typing_into_a_preset_makes_the_box_say_custom(lang):
     at.selectbox(key="kernels_preset").set_value("sobel_x").run()
     assert at.selectbox(key="kernels_preset").value == "sobel_x"
     assert_array_equal(np.array(at.session_state["kernels_kernel"]), K.PRESETS["sobel_x"])
+
+
+def _open(lang: str = "en", **params: str):
+    """The app opened on Kernels from a link with ``params`` (as a browser would)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("kernels")
+    return at.run()
+
+
+def test_the_page_module_imports_without_drawing():
+    import importlib
+
+    page = importlib.import_module("dashboard.page_kernels")
+    assert callable(page.render)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_projector_mode(lang):
+    at = _open(lang, projector="1")
+    assert not at.exception, at.exception
+    assert at.title[0].value == catalog(lang)["kernels.title"]
+    assert_array_equal(_map(at), COURSE_TABLE)
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+
+
+def test_language_and_projector_switches_keep_the_chosen_ids():
+    at = _kernels()
+    at.radio(key="kernels_source").set_value("photo").run()
+    at.selectbox(key="kernels_sample").set_value("coins").run()
+    at.selectbox(key="kernels_preset").set_value("laplacian").run()
+    at.selectbox(key="kernels_padding").set_value("full").run()
+    at.selectbox(key="kernels_boundary").set_value("reflect").run()
+    at.radio(key="kernels_op").set_value("convolve").run()
+    at.multiselect(key="kernels_bank").set_value(["sobel_x", "emboss"]).run()
+    chosen = {
+        "kernels_source": "photo", "kernels_sample": "coins", "kernels_preset": "laplacian",
+        "kernels_padding": "full", "kernels_boundary": "reflect", "kernels_op": "convolve",
+        "kernels_bank": ["sobel_x", "emboss"],
+    }  # fmt: skip
+    before = _map(at).copy()
+    for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:
+        at.segmented_control(key="lang").set_value(lang).run()
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, (lang, projector, at.exception)
+        assert not at.error, (lang, projector, _errors(at))
+        for key, value in chosen.items():
+            assert at.session_state[key] == value, (lang, projector, key)
+        assert_array_equal(_map(at), before)
+        assert at.title[0].value == catalog(lang)["kernels.title"]
+    # The photo's name follows the language too.
+    at.segmented_control(key="lang").set_value("es").run()
+    assert catalog("es")["common.photo_coins"] in at.session_state["carry_map"]["label"]
+
+
+NONSENSE = {
+    "k": "1e308,0,0,0,1,0,0,0,1", "stride": "99", "src": "../../etc/passwd", "pad": "x",
+    "fill": "nope", "cmap": "1e308", "op": "-3", "relu": "maybe", "norm": "abc",
+    "bank": "nope,sobel_x", "img": "nope", "color": "cmyk", "rgbmode": "0",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
+    "params",
+    [NONSENSE, {"k": "abc"}, {"k": "1,2"}, {"k": ",".join(["1"] * 200)}, {"k": "inf,0,0,0"},
+     {"stride": "1e308"}, {"stride": "-3"}, {"stride": "0"}, {"src": "photo", "img": "x"},
+     {"src": "photo", "color": "rgb", "rgbmode": "x", "k": "1e39"}],
+)  # fmt: skip
+def test_nonsense_links_open_the_defaults(lang, params):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error, _errors(at)
+    if "src" not in params:
+        assert_array_equal(_map(at), COURSE_TABLE)  # the default kernel on matrix A
+    assert at.number_input(key="kernels_stride").value == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("cell", ["1e308", "1e39", "-1e39", "1e308/1e-308"])
+def test_a_cell_too_large_for_float32_gets_a_message(lang, cell):
+    at = _kernels(lang)
+    at = _edit(at, {1: {"2": cell}})
+    assert not at.exception, at.exception
+    expected = catalog(lang)["kernels.huge_cell"].format(row=2, col=2, value=cell)
+    assert _errors(at) == expected
+    assert_array_equal(_map(at), COURSE_TABLE)  # the last valid kernel is kept
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_weights_whose_map_overflows_get_a_message(lang):
+    at = _kernels(lang)
+    at = _edit(at, {0: {"1": "3e38", "2": "3e38"}})  # finite weights, sums beyond float32
+    assert not at.exception, at.exception
+    assert _errors(at) == catalog(lang)["kernels.overflow"]
+    at.radio(key="kernels_source").set_value("photo").run()
+    assert not at.exception, at.exception
+    at = _edit(at, {0: {"1": "1", "2": "0"}})  # back to sensible weights: the map returns
+    assert not at.exception and not at.error
+    assert _map(at).shape == (512, 512)
+
+
+def test_spanish_labels_of_choices_and_photos():
+    at = _kernels("es")
+    at.radio(key="kernels_source").set_value("photo").run()
+    es = catalog("es")
+    box = at.selectbox(key="kernels_sample")
+    assert box.options[0] == es["common.photo_camera"]
+    assert at.selectbox(key="kernels_padding").options[0] == es["kernels.padding_valid"]
+    assert es["common.photo_camera"] in at.session_state["carry_map"]["label"]

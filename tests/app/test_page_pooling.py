@@ -209,3 +209,105 @@ def test_the_kernels_pages_latest_map_is_carried_over():
     h, w = carry["map"].shape
     assert _shapes_table(at)[0] == f"(1, {h}, {w}, 1)"
     assert carry["label"] in _text(at)
+
+
+def _open(lang: str = "en", **params: str):
+    """The app opened on Pooling from a link with ``params`` (as a browser would)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("pooling")
+    return at.run()
+
+
+def test_the_page_module_imports_without_drawing():
+    import importlib
+
+    page = importlib.import_module("dashboard.page_pooling")
+    assert callable(page.render)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_projector_mode(lang):
+    at = _open(lang, projector="1")
+    assert not at.exception, at.exception
+    assert at.title[0].value == catalog(lang)["pooling.title"]
+    assert _shapes_table(at)[1] == "(1, 153, 230, 1)"
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+
+
+def test_language_and_projector_switches_keep_the_chosen_ids():
+    at = open_app(PAGE)
+    chosen = {
+        "pooling_source": "photo", "pooling_photo": "coins", "pooling_size": 3,
+        "pooling_stride": 2, "pooling_padding": "same", "pooling_steps": 2,
+        "pooling_shift_dir": "xy", "pooling_kernel": "sobel_y",
+    }  # fmt: skip
+    at.radio(key="pooling_source").set_value("photo").run()
+    at.selectbox(key="pooling_photo").set_value("coins").run()
+    at.slider(key="pooling_size").set_value(3).run()
+    at.selectbox(key="pooling_stride").set_value(2).run()
+    at.radio(key="pooling_padding").set_value("same").run()
+    at.slider(key="pooling_steps").set_value(2).run()
+    at.radio(key="pooling_shift_dir").set_value("xy").run()
+    at.selectbox(key="pooling_kernel").set_value("sobel_y").run()
+    assert not at.exception, at.exception
+    shapes = _shapes_table(at)
+    for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:
+        at.segmented_control(key="lang").set_value(lang).run()
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, (lang, projector, at.exception)
+        assert not at.error
+        for key, value in chosen.items():
+            assert at.session_state[key] == value, (lang, projector, key)
+        assert _shapes_table(at) == shapes
+        assert at.title[0].value == catalog(lang)["pooling.title"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
+    "params",
+    [{"pool": "99"}, {"pool": "-3"}, {"k": "99"}, {"k": "0"}, {"pool": "1e308"},
+     {"k": "abc"}, {"pool": "99999999999999999999999"}, {"pstride": "9"}, {"pstride": "-1"},
+     {"ppad": "full"}, {"source": "../x"}, {"photo": "nope"}, {"shift": "z"},
+     {"pkernel": "nope"}, {"seedsize": "maybe"}, {"prelu": "1e308"},
+     {"source": "matrix", "pool": "0", "k": "-7", "ppad": "same"}],
+)  # fmt: skip
+def test_nonsense_links_open_the_defaults(lang, params):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.slider(key="pooling_size").value == 2
+    assert at.slider(key="pooling_steps").value == 3
+    if not {"source", "seedsize"} & set(params):  # (a switch reads anything but 1 as off)
+        assert _shapes_table(at)[:2] == ["(1, 306, 461, 1)", "(1, 153, 230, 1)"]
+
+
+def test_no_seed_in_the_english_page():
+    """The course's notebook is "the notebook" or "the course" on the page, never "the
+    seed" (the word only lives in ids and links)."""
+    at = open_app(PAGE)
+    at.radio(key="pooling_source").set_value("seed").run()
+    texts = [_text(at)]
+    texts += [w.label for w in at.checkbox] + [w.label for w in at.radio]
+    texts += [str(o) for w in at.radio for o in w.options]
+    texts += [h.value for h in at.subheader] + [h.value for h in at.header]
+    assert "seed" not in " ".join(texts).lower()
+    english = catalog("en")
+    assert "seed" not in " ".join(v for k, v in english.items() if k.startswith("pooling.")).lower()
+
+
+def test_spanish_hover_and_labels():
+    at = open_app(PAGE, lang="es")
+    es = catalog("es")
+    side = _figs(at)[1]
+    assert side["data"][0]["hovertemplate"].startswith(es["pooling.hover_pixel"])
+    assert at.selectbox(key="pooling_photo").options[0] == es["common.photo_camera"]
+    assert es["pooling.padding_valid"] in at.radio(key="pooling_padding").options
+    assert at.checkbox(key="pooling_seed_size").label == es["pooling.course_size"]

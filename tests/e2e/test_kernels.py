@@ -92,3 +92,23 @@ def test_uploads_good_and_bad(page, app_url, tmp_path):
     text = page.locator("[data-testid='stAlertContentError']").first.inner_text()
     assert "not an image" in text
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_bank_chips_are_never_cut_on_a_projector(page, app_url):
+    """The kernel bank's chips wrap onto more lines; none ends in "…" or hides under
+    the fade at the right (on the projector the fourth one used to read "No…")."""
+    open_page(page, f"{app_url}/kernels?lang=es&projector=1")
+    box = page.locator(".st-key-kernels_bank [data-testid='stMultiSelectTagsContainer']")
+    box.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    outer = box.bounding_box()
+    chips = box.locator(":scope > span > span")
+    assert chips.count() == 4
+    for i in range(chips.count()):
+        chip = chips.nth(i)
+        rect = chip.bounding_box()
+        assert rect["x"] + rect["width"] <= outer["x"] + outer["width"] + 1, chip.inner_text()
+        assert rect["y"] + rect["height"] <= outer["y"] + outer["height"] + 1, chip.inner_text()
+        cut = chip.locator(":scope > span").first.evaluate("e => e.scrollWidth > e.clientWidth")
+        assert not cut, chip.inner_text()
+    shot(page, "kernels_bank_projector_es")

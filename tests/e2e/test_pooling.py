@@ -46,3 +46,20 @@ def test_spanish_page_opens_without_errors(app_url, page):
     open_page(page, f"{app_url}/pooling?lang=es")
     assert page.get_by_text("Ventana por ventana").count() == 1
     assert page.get_by_text("¿Para qué sirve el pooling?").count() == 1
+
+
+def test_output_size_rule_fits_on_a_projector(app_url, page):
+    """The formula's result (= 153, = 230) is on screen, not cut at the right edge."""
+    open_page(page, f"{app_url}/pooling?lang=es&projector=1&source=seed")
+    main = page.locator("[data-testid='stMainBlockContainer']").bounding_box()
+    formulas = page.locator("[data-testid='stMarkdownContainer'] .katex-display, .stLatex .katex")
+    formulas.first.wait_for()
+    texts = []
+    for i in range(formulas.count()):
+        el = formulas.nth(i)
+        el.evaluate("e => e.scrollIntoView({block: 'center'})")
+        rect = el.bounding_box()
+        texts.append(el.inner_text())
+        assert rect["x"] + rect["width"] <= main["x"] + main["width"] + 1, texts[-1]
+    joined = " ".join(texts)
+    assert "153" in joined and "230" in joined

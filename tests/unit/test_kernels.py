@@ -138,3 +138,68 @@ def test_fit_centres_a_small_kernel():
     assert_allclose(correlate2d(x, big), correlate2d(x, K.PRESETS["sobel_x"]), atol=1e-5)
     with pytest.raises(ValueError, match="does not fit"):
         K.fit(np.ones((5, 5)), 3)
+
+
+@pytest.mark.parametrize(
+    "cell", ["1e39", "1e308", "-1e39", 1e39, "1e308/1e-308", 10**400, np.float64(-1e300)]
+)
+def test_parse_cell_refuses_numbers_that_overflow_float32(cell):
+    with pytest.raises(ValueError, match="too large for a float32 kernel") as err:
+        K.parse_cell(cell)
+    assert repr(cell)[:20] in str(err.value)  # the value received is quoted
+    assert K.cell_problem(cell) == "too_large"
+
+
+def test_parse_grid_never_gives_infinity():
+    with pytest.raises(ValueError, match=r"row 1, column 1: '1e39' is too large"):
+        K.parse_grid([["1e39"]])
+    big = K.parse_grid([["3e38", "-3.4e38"], ["1", "0"]])  # still float32, still finite
+    assert np.isfinite(big).all() and big.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [(None, "empty"), ("", "empty"), ("  ", "empty"), ("nan", "empty"), ("abc", "not_number"),
+     ("1/0", "not_number"), ("inf", "too_large"), ("2,5", None), (3, None)],
+)  # fmt: skip
+def test_cell_problem_names_what_is_wrong(cell, problem):
+    assert K.cell_problem(cell) == problem
+
+
+def test_first_bad_cell_is_one_based_and_row_by_row():
+    assert K.first_bad_cell([["1", "2"], ["3", "4"]]) is None
+    assert K.first_bad_cell([["1", "x"], ["", "4"]]) == (1, 2, "x", "not_number")
+    assert K.first_bad_cell([["1", "2"], ["1e99", "4"]]) == (2, 1, "1e99", "too_large")
+
+
+def test_parse_flat_reads_a_link_and_refuses_nonsense():
+    assert_array_equal(K.parse_flat("-1,0,1,-1,0,1,-1,0,1"), K.PRESETS["seed_vertical_edges"])
+    assert K.parse_flat("1/9," * 8 + "1/9").dtype == np.float32
+    for bad in ("", "1,2", "abc", "1e308", ",".join(["1"] * 144), "1,,2,3"):
+        with pytest.raises(ValueError):
+            K.parse_flat(bad)
+
+
+def test_format_cell_never_overflows():
+    assert (K.format_cell(np.inf), K.format_cell(-np.inf), K.format_cell(np.nan)) == (
+        "inf", "-inf", "nan",
+    )  # fmt: skip
+    assert K.format_cell(3e38) == str(int(np.float64(3e38)))
+
+
+def test_resize_keeps_the_centre():
+    outline = K.PRESETS["seed_outline"]
+    assert_array_equal(K.resize(outline, 5), K.fit(outline, 5))
+    assert_array_equal(K.resize(outline, 1), [[8]])
+    assert K.resize(np.ones((5, 5)), 2).shape == (2, 2)
+    with pytest.raises(ValueError):
+        K.resize(outline, 12)
+
+
+def test_is_preset_and_match_preset():
+    assert K.match_preset(K.PRESETS["sobel_x"]) == "sobel_x"
+    assert K.match_preset(K.box(7)) == "box_blur"
+    assert K.match_preset(K.fit(K.PRESETS["sobel_x"], 5)) is None  # 3×3-only presets
+    assert K.match_preset(np.ones((2, 3))) is None
+    assert K.is_preset(K.preset("gaussian", 5), "gaussian")
+    assert not K.is_preset(K.PRESETS["sobel_x"], "nope")

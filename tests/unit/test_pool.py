@@ -262,3 +262,59 @@ def test_image_trace_keeps_pixel_coordinates():
     assert tr.dx == pytest.approx(1 / (480 // 57))
     big = V.image_trace(np.zeros((3000, 10)), 0, 1)  # subsampled for display
     assert big.dx == pytest.approx(3)
+
+
+def test_grey_range_clips_big_maps_only():
+    from cnnlab import pooling as P
+
+    small = np.arange(9.0).reshape(3, 3)
+    assert P.grey_range(small) == (0.0, 8.0)
+    big = np.arange(1600.0).reshape(40, 40)
+    big[0, 0] = -1e6  # one extreme pixel does not set the scale of a big map
+    lo, hi = P.grey_range(big)
+    assert 0 < lo < 10 and 1590 < hi < 1599
+    assert P.grey_range(np.full((2, 2), 5.0)) == (5.0, 5.000001)
+    with pytest.raises(ValueError):
+        P.grey_range(np.zeros((0, 3)))
+
+
+def test_step_differences_and_their_scale():
+    from cnnlab import pooling as P
+
+    x = np.random.default_rng(1).normal(size=(40, 40))
+    mx = P.pool_steps(x, 2, mode="max")
+    av = P.pool_steps(x, 2, mode="avg")
+    diffs, top = P.step_differences(mx, av, big=False)
+    assert all((d >= 0).all() for d in diffs)
+    assert top == max(float(d.max()) for d in diffs)
+    _, clipped = P.step_differences(mx, av, big=True)
+    assert clipped <= top
+    assert P.step_differences([np.ones((2, 2))], [np.ones((2, 2))], big=False)[1] == 1.0
+    with pytest.raises(ValueError):
+        P.step_differences(mx, av[:1], big=False)
+
+
+def test_peak_patch_centres_the_strongest_response_inside_the_frame():
+    from cnnlab import pooling as P
+
+    x = np.zeros((30, 40))
+    x[0, 0] = 100  # on the frame: ignored (zero padding lights up borders)
+    x[12, 25] = -9  # the strongest inside
+    patch, r0, c0 = P.peak_patch(x, 2)
+    assert patch.shape == (6, 6) and (r0, c0) == (9, 22)
+    assert patch[3, 3] == -9
+    patch, r0, c0 = P.peak_patch(x, 5)  # a bigger window, a bigger patch (at most 10)
+    assert patch.shape == (10, 10)
+    tiny = np.arange(16.0).reshape(4, 4) / 3
+    patch, r0, c0 = P.peak_patch(tiny, 2)
+    assert patch.shape == (4, 4) and (r0, c0) == (0, 0)
+    assert_allclose(patch, np.round(tiny, 2))
+
+
+def test_centre_crop():
+    from cnnlab import pooling as P
+
+    x = np.arange(3000 * 4).reshape(4, 3000)
+    out = P.centre_crop(x, 1024)
+    assert out.shape == (4, 1024) and out[0, 0] == x[0, 988]
+    assert P.centre_crop(x[:, :10], 1024).shape == (4, 10)
