@@ -170,10 +170,11 @@ class JobRegistry:
         self._idle: queue.Queue = queue.Queue()  # warm worker processes
         self._workers = 0
         self._workers_lock = threading.Lock()
+        self._closed = False  # close(): a worker that is free from now on ends
 
     def warm(self) -> None:
         """Start one worker process in the background (Keras loads there) if none exists."""
-        if self.isolation != "process":
+        if self.isolation != "process" or self._closed:
             return
         with self._workers_lock:
             if self._workers:
@@ -191,40 +192,69 @@ class JobRegistry:
         from cnnlab.worker import WorkerHandle
 
         try:
-            self._idle.put(WorkerHandle(self._worker_home()))
+            worker = WorkerHandle(self._worker_home())
         except Exception:  # noqa: BLE001 - a failed warm-up is retried by the next job
             with self._workers_lock:
                 self._workers -= 1
+            return
+        self._give_back(worker)  # closed meanwhile: it ends at once
 
-    def _take_worker(self) -> WorkerHandle:
+    def _take_worker(self, stop: threading.Event) -> WorkerHandle | None:
+        """An idle worker, a new one while fewer than ``max_jobs`` exist, else the next one
+        given back; None when ``stop`` is set while waiting."""
         from cnnlab.worker import WorkerHandle
 
-        with self._workers_lock:
-            spawn = self._idle.empty() and self._workers < self.max_jobs
+        while True:
+            with self._workers_lock:
+                spawn = self._idle.empty() and self._workers < self.max_jobs
+                if spawn:
+                    self._workers += 1
             if spawn:
-                self._workers += 1
-        if spawn:
-            try:
-                return WorkerHandle(self._worker_home())
-            except Exception:
-                with self._workers_lock:
-                    self._workers -= 1
-                raise
-        return self._idle.get()
+                try:
+                    return WorkerHandle(self._worker_home())
+                except Exception:
+                    with self._workers_lock:
+                        self._workers -= 1
+                    raise
+            try:  # wait in short steps: a worker may end (close) instead of coming back
+                return self._idle.get(timeout=0.1)
+            except queue.Empty:
+                if stop.is_set():
+                    return None
 
     def _give_back(self, worker: WorkerHandle | None) -> None:
-        if worker is not None and worker.alive:
+        if worker is not None and worker.alive and not self._closed:
             self._idle.put(worker)
-        else:
+            return
+        if worker is not None:
+            worker.close()  # closed registry (or a dead process: reaped)
+        with self._workers_lock:
+            self._workers -= 1
+
+    def close(self) -> None:
+        """End every worker process: idle ones now, busy or still-starting ones as soon as
+        they are free (running jobs finish first and are recorded). A job submitted later
+        starts its own worker, which ends when the job does."""
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            worker.close()
             with self._workers_lock:
                 self._workers -= 1
 
-    def close(self) -> None:
-        """Stop the idle worker processes (running jobs finish first)."""
-        while not self._idle.empty():
-            self._idle.get().close()
-            with self._workers_lock:
-                self._workers -= 1
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop every job (queued ones at once, running ones within one batch), wait up to
+        ``timeout`` seconds for them to end, then :meth:`close`. For tests and scripts that
+        must leave no worker process behind."""
+        for job in self.jobs():
+            self.stop(job.id)
+        deadline = time.monotonic() + timeout
+        for job in self.jobs():
+            self.wait(job, max(0.0, deadline - time.monotonic()))
+        self.close()
 
     # -- submitting --------------------------------------------------------------------
 
@@ -329,9 +359,10 @@ class JobRegistry:
     # -- the worker --------------------------------------------------------------------
 
     def _finish_unstarted(self, job: Job, status: str, error: str | None) -> None:
-        job.status, job.error, job.finished = status, error, time.time()
+        job.error, job.finished = error, time.time()
         if self.store is not None and job.run_id is not None:
             self.store.update(job.run_id, status=status, error=error, finished=job.finished)
+        job.status = status  # after the store, as in _run_in_worker
 
     def _work(self, job: Job) -> None:
         with self._cv:
@@ -381,8 +412,9 @@ class JobRegistry:
         except TrainingFailed as exc:
             job.error, job.status = str(exc), "failed"
         except Exception as exc:  # noqa: BLE001 - a worker never dies with a traceback
-            job.error, job.status = readable(exc), "failed"
-            self._mark_failed(job)
+            job.error = readable(exc)
+            self._mark_failed(job)  # the store first: a waiter that sees "failed" reads it
+            job.status = "failed"
         else:
             job.result, job.device = result, result.device
             job.error, job.status = result.error, result.status
@@ -395,10 +427,16 @@ class JobRegistry:
         from cnnlab.train import readable
 
         try:
-            worker = self._take_worker()
+            worker = self._take_worker(job.stop_event)
         except Exception as exc:  # noqa: BLE001
-            job.error, job.status = readable(exc), "failed"
-            self._mark_failed(job)
+            job.error = readable(exc)
+            self._mark_failed(job)  # the store first, as above
+            job.status = "failed"
+            return
+        if worker is None or job.stop_event.is_set():  # stopped before it could start
+            if worker is not None:
+                self._give_back(worker)
+            self._finish_unstarted(job, "stopped", None)
             return
         job.device, job.worker_pid = worker.device, worker.proc.pid
         stop_sent = False
@@ -440,8 +478,9 @@ class JobRegistry:
                     job.error, job.status = payload, "failed"
                     return
         except (EOFError, OSError):
-            job.error, job.status = _DIED, "failed"
-            self._mark_failed(job)
+            job.error = _DIED
+            self._mark_failed(job)  # the store first, as above
+            job.status = "failed"
             worker.proc.kill()
         finally:
             self._give_back(worker)

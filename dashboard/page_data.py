@@ -1,14 +1,18 @@
 """Data: pick the dataset Train will use, look at it, and preview augmentation.
 
-Sources: synthetic shapes (the tutorial's toy), scikit-image's LFW faces, the Keras
-datasets, an image folder under the data root (the notebook's PetImages) or a zip upload.
-The page is thin: ``cnnlab.data`` builds, loads, caches and splits; ``cnnlab.viz``
-draws. The chosen recipe goes to ``st.session_state["dataset_spec"]`` (Train rebuilds
-the same data with ``cnnlab.data.from_spec``) and its main settings to the URL.
+Sources: synthetic shapes (the tutorial's toy), synthetic cats and dogs (the 10-epoch
+challenge), scikit-image's LFW faces, the Keras datasets, an image folder under the data
+root (the notebook's PetImages) or a zip upload. The page is thin: ``cnnlab.data``
+builds, loads, caches, splits and counts; ``cnnlab.viz`` draws. The chosen recipe goes
+to ``st.session_state["dataset_spec"]`` (Train rebuilds the same data with
+``cnnlab.data.from_spec``) and its main settings to the URL. Names from a folder are
+shown through ``cnnlab.data.shown_name`` (a name that is not UTF-8 never breaks the
+page) and a loader's words only in a folded "Details" box.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -25,9 +29,8 @@ COUNTS = [200, 500, 1000, 2000, 5000, 10_000]
 KERAS_COUNTS = [1000, 2000, 5000, 10_000, 20_000, 50_000]
 IMAGE_SIDES = [32, 48, 64, 96, 128, 150, 192, 224, 256]
 UPLOAD_MB = 20  # .streamlit/config.toml server.maxUploadSize
-
-ui.header("data")
-style = ui.style()
+# A decoder's note on a loaded file, "JPEG data in a .png file: loaded", said in words.
+_NOTE = re.compile(r"^(?P<kind>\w+) data in a (?P<ext>\.\w+) file: loaded$")
 
 
 def _labels(prefix: str, options) -> Callable[[str], str]:
@@ -35,9 +38,19 @@ def _labels(prefix: str, options) -> Callable[[str], str]:
     return {o: t(f"data.{prefix}_{o}") for o in options}.get
 
 
-def _shapes_spec() -> dict:
+def _details(text: object) -> None:
+    """A loader's own words (English), folded under the message, without server paths."""
+    with st.expander(t("common.error_details"), icon=":material/info:"):
+        st.text(data.plain_detail(text))
+
+
+# -------------------------------------------------------------------------- sources
+def _shapes_spec() -> dict | None:
     st.caption(t("data.about_shapes"))
-    c1, c2, c3 = st.columns(3)
+    if ui.projector():  # three class chips in big type need the whole width
+        c1, (c2, c3) = st.container(), st.columns(2)
+    else:
+        c1, c2, c3 = st.columns(3)
     with c1:
         classes = ui.widget(
             st.multiselect,
@@ -115,6 +128,9 @@ def _shapes_spec() -> dict:
             valid=lambda v: 0 <= v <= 10_000,
             help=t("data.seed_help"),
         )
+    if len(classes) < 2:
+        ui.error_box(t("data.need_two_classes"))
+        return None
     return {
         "source": "shapes",
         "n": int(n),
@@ -125,6 +141,16 @@ def _shapes_spec() -> dict:
         "clutter": int(clutter),
         "seed": int(seed),
     }
+
+
+def _challenge_spec() -> dict:
+    st.caption(t("data.about_challenge"))
+    return {"source": "challenge"}  # the challenge's own images: comparable runs
+
+
+def _lfw_spec() -> dict:
+    st.caption(t("data.about_lfw"))
+    return {"source": "lfw"}
 
 
 def _keras_spec() -> dict:
@@ -139,6 +165,7 @@ def _keras_spec() -> dict:
             default="mnist",
             url="kname",
             valid=lambda v: v in data.KERAS_SETS,
+            format_func=_labels("keras", data.KERAS_SETS),
         )
     with c2:
         n = ui.widget(
@@ -196,32 +223,49 @@ def _image_options() -> dict:
 def _folder_spec() -> dict | None:
     st.caption(t("data.about_folder"))
     root = data.data_root()
-    st.caption(t("data.root", path=root), help=t("data.root_help"))
+    st.caption(t("data.root", path=data.shown_name(root)), help=t("data.root_help"))
     folders = data.list_folders(root)
     if not folders:
-        st.info(t("data.no_folders", path=root), icon=":material/folder_off:")
+        st.info(t("data.no_folders", path=data.shown_name(root)), icon=":material/folder_off:")
         return None
+    # The URL is written below, only for a name a link can hold (not one with odd bytes).
+    ui.initial_value("data_folder", folders[0], "folder", valid=lambda v: v in folders)
     path = ui.widget(
         st.selectbox,
         t("data.folder"),
         folders,
         key="data_folder",
         default=folders[0],
-        url="folder",
         valid=lambda v: v in folders,
+        format_func=data.shown_name,
     )
+    if data.shown_name(path) == path:
+        st.query_params["folder"] = path
+    elif "folder" in st.query_params:
+        del st.query_params["folder"]
     return {"source": "folder", "path": path, **_image_options()}
+
+
+def _is_upload(upload_id: object) -> bool:
+    """Whether ``upload_id`` names a zip extracted on this server (a link may hold any
+    text, and an old link a zip that is gone)."""
+    try:
+        data.upload_path(upload_id)  # type: ignore[arg-type]
+    except ValueError:
+        return upload_id == ""
+    return True
 
 
 def _upload_spec() -> dict | None:
     st.caption(t("data.about_upload", mb=UPLOAD_MB))
     file = st.file_uploader(t("data.upload"), type=["zip"], key="data_upload")
-    ui.initial_value("data_upload_id", "", url="up", valid=lambda v: isinstance(v, str))
+    ui.initial_value("data_upload_id", "", url="up", valid=_is_upload)
     if file is not None:
         try:
             st.session_state["data_upload_id"] = data.save_upload(file.getvalue())
         except ValueError as err:
-            ui.error_box(t("data.bad_zip", detail=err))
+            ui.error_box(t("data.bad_zip"))
+            _details(err)
             return None
     upload_id = st.session_state["data_upload_id"]
     st.session_state["_keep"]["data_upload_id"] = upload_id
@@ -230,8 +274,35 @@ def _upload_spec() -> dict | None:
         return None
     st.query_params["up"] = upload_id
     if file is None:
-        st.caption(t("data.upload_kept", id=upload_id))
+        st.caption(t("data.upload_kept", id=data.shown_name(upload_id)))
     return {"source": "upload", "id": upload_id, **_image_options()}
+
+
+# Each source's settings; a source the core offers but the page has no section for is
+# not offered.
+_SECTIONS: dict[str, Callable[[], dict | None]] = {
+    "shapes": _shapes_spec,
+    "challenge": _challenge_spec,
+    "lfw": _lfw_spec,
+    "keras": _keras_spec,
+    "folder": _folder_spec,
+    "upload": _upload_spec,
+}
+
+
+def _source() -> str:
+    sources = [s for s in data.SOURCES if s in _SECTIONS]
+    return ui.widget(
+        st.radio,
+        t("data.source"),
+        sources,
+        key="data_source",
+        default="shapes",
+        url="src",
+        valid=lambda v: v in sources,
+        format_func=_labels("src", sources),
+        horizontal=True,
+    )
 
 
 def _split_settings() -> dict:
@@ -278,29 +349,42 @@ def _split_settings() -> dict:
             "seed": int(seed)}  # fmt: skip
 
 
+# ---------------------------------------------------------------------- the dataset
 def _load(spec: dict) -> tuple[data.Dataset, data.FolderReport | None] | None:
-    """The dataset of ``spec``, or an error box (never a traceback) and None."""
+    """The dataset of ``spec``, or a message in the page's language (the loader's words
+    folded under it; never a traceback) and None."""
     try:
-        with st.spinner(t("data.loading")):
+        with st.spinner(t("data.loading")):  # the core reports no progress while decoding
             return data.load_spec(spec)
     except data.KerasDataError as err:
-        msg = t("data.keras_offline", name=spec["name"], path=err.path)
-        ui.error_box(f"{msg}\n\n`{err.cause}`")
+        ui.error_box(t("data.keras_offline", name=spec["name"], path=err.path))
+        _details(err.cause)
     except ValueError as err:
-        ui.error_box(t("data.bad_data", detail=err))
+        ui.error_box(t("data.bad_data"))
+        _details(err)
     except MemoryError:
-        ui.error_box(t("data.bad_data", detail="not enough memory"))
+        ui.error_box(t("common.error_memory"))
     return None
 
 
-def _summary(ds: data.Dataset, parts: dict[str, list[int]]) -> None:
+def _publish(ds: data.Dataset, spec: dict) -> None:
+    """What Train uses: the recipe, and the shapes it gives the model."""
+    st.session_state["dataset_spec"] = ds.spec.to_dict() if ds.spec else spec
+    st.session_state["dataset_info"] = {
+        "input_shape": list(ds.image_shape),
+        "num_classes": ds.num_classes,
+        "class_names": list(ds.class_names),
+    }
+
+
+def _summary(ds: data.Dataset, counts: dict[str, list[int]]) -> None:
     h, w, c = ds.image_shape
     values = [
         (t("data.m_images"), ui.count(len(ds))),
-        (t("data.m_classes"), ds.num_classes),
+        (t("data.m_classes"), ui.count(ds.num_classes)),
         (t("data.m_shape"), f"{h}×{w}×{c}"),
-        (t("data.m_memory"), f"{ds.nbytes / 2**20:.1f} MB"),
-        (t("data.m_split"), " / ".join(ui.count(sum(v)) for v in parts.values())),
+        (t("data.m_memory"), f"{ui.count(ds.nbytes / 2**20, 1)} MB"),
+        (t("data.m_split"), " / ".join(ui.count(sum(v)) for v in counts.values())),
     ]
     rows = [values[:3], values[3:]] if ui.projector() else [values]  # room for big type
     for row in rows:  # the split ("1,600 / 400") gets the widest column
@@ -327,68 +411,83 @@ def _samples(ds: data.Dataset) -> None:
         per_class=8,
         seed=st.session_state["data_sample_seed"],
         cell=cell,
-        font_size=style.font_size,
+        font_size=ui.style().font_size,
         names=ui.class_names(ds.class_names),
     )
-    st.plotly_chart(fig, config=PLOT_CFG, key="data_grid")
+    ui.plot(fig, config=PLOT_CFG, key="data_grid")
     st.caption(t("data.samples_caption"))
 
 
-def _balance(ds: data.Dataset, parts: dict[str, list[int]]) -> None:
+def _balance(ds: data.Dataset, counts: dict[str, list[int]]) -> None:
     st.subheader(t("data.balance_title"))
-    labels = {p: t(f"data.part_{p}") for p in parts}
+    style = ui.style()
     fig = viz.balance_figure(
-        parts,
+        counts,
         ui.class_names(ds.class_names),
         font_size=style.font_size,
         height=max(260, style.height - 120),
-        labels=labels,
+        labels={p: t(f"data.part_{p}") for p in counts},
     )
-    st.plotly_chart(fig, config=PLOT_CFG, key="data_balance")
+    ui.plot(fig, config=PLOT_CFG, key="data_balance")
     st.caption(t("data.balance_caption"))
 
 
+def _note(detail: str) -> str:
+    """A decoder's note on a loaded file, in the page's language when it is a known one."""
+    m = _NOTE.match(detail)
+    return t("data.note_mismatch", **m.groupdict()) if m else data.plain_detail(detail)
+
+
 def _report(rep: data.FolderReport) -> None:
-    n = rep.loaded
-    if rep.from_cache:
-        st.caption(t("data.report_timing_cached", n=n, s=rep.seconds))
-    else:
-        st.caption(t("data.report_timing_decoded", n=n, s=rep.seconds))
+    """What a folder's load found: timing, skipped files and why, remarks."""
+    n, s = ui.count(rep.loaded), ui.count(rep.seconds, 3 if rep.from_cache else 2)
+    st.caption(t(f"data.report_timing_{'cached' if rep.from_cache else 'decoded'}", n=n, s=s))
+    files = ui.count(rep.files)
     if not rep.skipped:
-        st.caption(t("data.report_clean", files=rep.files))
+        st.caption(t("data.report_clean", files=files))
     else:
-        title = t("data.report_title", n=len(rep.skipped), files=rep.files)
+        title = t("data.report_title", n=ui.count(len(rep.skipped)), files=files)
         with st.expander(title, icon=":material/report:", expanded=True):
+            by_reason = rep.by_reason()
             reasons = pd.DataFrame(
                 {
-                    t("data.report_reason"): [t(f"data.reason_{r}") for r in rep.by_reason()],
-                    t("data.report_count"): list(rep.by_reason().values()),
+                    t("data.report_reason"): [t(f"data.reason_{r}") for r in by_reason],
+                    t("data.report_count"): list(by_reason.values()),
                 }
             )
             st.dataframe(reasons, hide_index=True, key="data_reasons")
-            files = pd.DataFrame(
+            paths = [data.shown_name(s.path) for s in rep.skipped]
+            skipped = pd.DataFrame(
                 {
-                    t("data.report_file"): [s.path for s in rep.skipped],
+                    t("data.report_file"): paths,
                     t("data.report_reason"): [t(f"data.reason_{s.reason}") for s in rep.skipped],
-                    t("data.report_detail"): [s.detail for s in rep.skipped],
                 }
             )
-            height = "auto" if len(files) <= 8 else 320
-            st.dataframe(files, hide_index=True, key="data_skipped", height=height)
+            height = "auto" if len(skipped) <= 8 else 320
+            st.dataframe(skipped, hide_index=True, key="data_skipped", height=height)
+            with st.expander(t("data.report_detail_title"), icon=":material/info:"):
+                details = pd.DataFrame(
+                    {
+                        t("data.report_file"): paths,
+                        t("data.report_detail"): [data.plain_detail(s.detail) for s in rep.skipped],
+                    }
+                )
+                st.dataframe(details, hide_index=True, key="data_details", height=height)
     if rep.notes:
         st.caption(t("data.report_notes"))
         st.dataframe(
             pd.DataFrame(
                 {
-                    t("data.report_file"): [s.path for s in rep.notes],
-                    t("data.report_detail"): [s.detail for s in rep.notes],
+                    t("data.report_file"): [data.shown_name(s.path) for s in rep.notes],
+                    t("data.report_detail"): [_note(s.detail) for s in rep.notes],
                 }
             ),
             hide_index=True,
             key="data_notes",
         )
     if rep.empty_classes:
-        st.warning(t("data.report_empty_classes", names=", ".join(rep.empty_classes)))
+        names = ", ".join(data.shown_name(c) for c in rep.empty_classes)
+        st.warning(t("data.report_empty_classes", names=names))
 
 
 def _augment_defaults() -> dict:
@@ -403,12 +502,8 @@ def _augment_defaults() -> dict:
         return {}
 
 
-def _augmentation(ds: data.Dataset) -> None:
-    st.subheader(t("data.aug_title"))
-    st.caption(t("data.aug_caption"))
-    base = _augment_defaults()
-    if base:
-        st.caption(t("data.aug_from_model"))
+def _augment_settings(ds: data.Dataset, base: dict) -> tuple[data.AugmentConfig, int]:
+    """The preview's augmentation and which image it shows."""
     if not 0 <= st.session_state.get("data_aug_index", 0) < len(ds):
         st.session_state["data_aug_index"] = 0  # a smaller dataset than before
     c1, c2, c3 = st.columns(3)
@@ -479,46 +574,32 @@ def _augmentation(ds: data.Dataset) -> None:
             valid=lambda v: 0.0 <= v <= 0.5,
             step=0.05,
         )
+    return data.AugmentConfig(flip, rotation, zoom, contrast, brightness), int(index)
+
+
+def _augmentation(ds: data.Dataset) -> None:
+    st.subheader(t("data.aug_title"))
+    st.caption(t("data.aug_caption"))
+    base = _augment_defaults()
+    if base:
+        st.caption(t("data.aug_from_model"))
+    cfg, index = _augment_settings(ds, base)
     ui.initial_value("data_aug_seed", 0)
     if st.button(t("data.aug_again"), key="data_aug_again", icon=":material/casino:"):
         st.session_state["data_aug_seed"] += 1
-    cfg = data.AugmentConfig(flip, rotation, zoom, contrast, brightness)
-    image = ds.x[int(index)]
+    image = ds.x[index]
     variants = data.augment_many(image, cfg, 7, seed=st.session_state["data_aug_seed"])
     per_row = 4 if not ui.projector() else 8
     cell = 128 if ui.projector() or image.shape[0] < 64 else 160
     fig = viz.strip_figure(
-        [image, *variants], cell=cell, per_row=per_row, font_size=style.font_size
+        [image, *variants], cell=cell, per_row=per_row, font_size=ui.style().font_size
     )
-    st.plotly_chart(fig, config=PLOT_CFG, key="data_aug")
+    ui.plot(fig, config=PLOT_CFG, key="data_aug")
 
 
-def main() -> None:
-    source = ui.widget(
-        st.radio,
-        t("data.source"),
-        list(data.SOURCES),
-        key="data_source",
-        default="shapes",
-        url="src",
-        valid=lambda v: v in data.SOURCES,
-        format_func=_labels("src", data.SOURCES),
-        horizontal=True,
-    )
-    if source == "shapes":
-        spec = _shapes_spec()
-        if len(spec["classes"]) < 2:
-            ui.error_box(t("data.bad_data", detail=f"classes={spec['classes']} (2 or 3)"))
-            return
-    elif source == "lfw":
-        st.caption(t("data.about_lfw"))
-        spec = {"source": "lfw"}
-    elif source == "keras":
-        spec = _keras_spec()
-    elif source == "folder":
-        spec = _folder_spec()
-    else:
-        spec = _upload_spec()
+def render() -> None:
+    ui.header("data")
+    spec = _SECTIONS[_source()]()
     if spec is None:
         return
     spec["split"] = _split_settings()
@@ -526,20 +607,15 @@ def main() -> None:
     if loaded is None:
         return
     ds, report = loaded
-    st.session_state["dataset_spec"] = ds.spec.to_dict() if ds.spec else spec
-    st.session_state["dataset_info"] = {
-        "input_shape": list(ds.image_shape),
-        "num_classes": ds.num_classes,
-        "class_names": list(ds.class_names),
-    }
+    _publish(ds, spec)
     sp = spec["split"]
-    tr, va, te = data.split_indices(
-        ds.y, val_fraction=sp["val_fraction"], test_fraction=sp["test_fraction"], seed=sp["seed"]
+    counts = data.split_counts(
+        ds.y,
+        ds.num_classes,
+        val_fraction=sp["val_fraction"],
+        test_fraction=sp["test_fraction"],
+        seed=sp["seed"],
     )
-    parts = {"train": ds.y[tr], "val": ds.y[va]}
-    if sp["test_fraction"] > 0:
-        parts["test"] = ds.y[te]
-    counts = {p: [int((y == c).sum()) for c in range(ds.num_classes)] for p, y in parts.items()}
     _summary(ds, counts)
     if report is not None:
         _report(report)
@@ -548,4 +624,5 @@ def main() -> None:
     _augmentation(ds)
 
 
-main()
+if __name__ == "__main__":
+    render()

@@ -2,13 +2,17 @@
 
 Thin: the runs come from the RunStore, the comparisons from ``cnnlab.compare``, the
 figures from ``cnnlab.viz``. Jobs are submitted to the process-wide registry (they
-queue when the server is busy); a fragment polls them only while one is alive.
+queue when the server is busy); a fragment polls them only while one is alive. The tab
+is a segmented control of tab ids kept in the session and the URL (``?tab=step6``), so
+a click inside a tab never sends the page back to the first one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -20,28 +24,71 @@ from cnnlab.runs import STATUSES
 from cnnlab.train import TrainConfig
 from cnnlab.viz import overlay_figure, seeds_figure, step6_figure
 from dashboard import state, ui
-from dashboard.i18n import t
+from dashboard.i18n import catalog, lang, t, translator
 
 PAGE = "experiments"
+TABS = ("runs", "step6", "challenge", "import")
+TAB_KEY = f"{PAGE}_tab"
+LAST_TAB = "_experiments_last_tab"  # the tab shown last (a click can deselect the control)
 FLASH = "_experiments_flash"  # (kind, text) shown once after a rerun
 CONFIRM = "_experiments_confirm"  # run ids waiting for "yes, delete"
 LIVE_SEEN = "_experiments_live"  # live job ids at the last poll
 IMPORTED = "_experiments_imported"  # file id of the last uploaded configuration
 RESULT = "_experiments_import_result"  # ("ok", lines) or ("err", message)
+S6_DATA = ("demo", "current")
 
 
-# ----------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------------- words
+def _word(token: str) -> str:
+    """One word of a setting (a key part or a value) in the page's language, if the
+    catalog has it (``experiments.w_<token>``); else the token as it is."""
+    return catalog(lang()).get(f"{PAGE}.w_{token}", token)
+
+
+def _setting_label(key: str) -> str:
+    """A configuration key for people: "modelo › bloque 2 › tipo" for
+    ``model.blocks.1.kind``. A language whose catalog says ``diff_key_style: dotted``
+    (English) keeps the dotted key, as a configuration file writes it."""
+    if t(f"{PAGE}.diff_key_style") == "dotted":
+        return key
+    parts = [
+        _word(name) + ("" if pos is None else f" {pos}") for name, pos in compare.key_parts(key)
+    ]
+    return " › ".join(parts)
+
+
+def _value_text(value: Any) -> str:
+    """A setting's value for people: words translated, yes/no, numbers as they are."""
+    if isinstance(value, bool):
+        return t(f"{PAGE}.yes") if value else t(f"{PAGE}.no")
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return _WORD.sub(lambda m: _word(m.group(0)), value)
+    return str(value)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
+
+
+def _data_text(text: str) -> str:
+    """A run's dataset ("shapes 32×32×1 (1600+400)") with its source in the page's
+    language ("figuras 32×32×1 (1600+400)")."""
+    head, sep, rest = str(text).partition(" ")
+    return _word(head) + sep + rest
+
+
 def _label(row: dict) -> str:
     """A run for people: model · date · short id."""
-    return f"{row['model']} · {row['date'][5:]} · {row['id'][-6:]}"
+    return f"{ui.model_name(row['model'])} · {row['date'][5:]} · {row['id'][-6:]}"
 
 
 def _board_label(row: dict) -> str:
     return f"#{row['rank']} {_label(row)} ({_acc(row['final_val_acc'])})"
 
 
-def _acc(v) -> str:
-    return "–" if v is None else f"{v:.3f}"
+def _acc(v: float | None) -> str:
+    return "–" if v is None else ui.count(v, 3)
 
 
 def _flash(kind: str, text: str) -> None:
@@ -63,7 +110,7 @@ def _columns(varying: list[str]) -> dict:
         "name": cc.TextColumn(t(f"{PAGE}.col_name")),
         "dataset": cc.TextColumn(t(f"{PAGE}.col_dataset")),
         "model": cc.TextColumn(t(f"{PAGE}.col_model")),
-        "params": cc.NumberColumn(t(f"{PAGE}.col_params"), format="localized"),
+        "params": cc.TextColumn(t(f"{PAGE}.col_params"), alignment="right"),
         "best_val_acc": cc.NumberColumn(t(f"{PAGE}.col_best"), format="%.3f"),
         "best_epoch": cc.NumberColumn(t(f"{PAGE}.col_best_epoch")),
         "final_val_acc": cc.NumberColumn(t(f"{PAGE}.col_final"), format="%.3f"),
@@ -94,9 +141,23 @@ def _columns(varying: list[str]) -> dict:
 
 
 def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
+    """Rows as a table in the page's language (ids stay in the ``id`` column)."""
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
     if "status" in df:
         df["status"] = [t(f"{PAGE}.status_{s}") for s in df["status"]]
+    if "model" in df:
+        df["model"] = [ui.model_name(str(m)) for m in df["model"]]
+    if "params" in df:  # grouped as the language writes them ("23 762"), not the browser
+        df["params"] = [None if pd.isna(p) else ui.count(p) for p in df["params"]]
+    if "dataset" in df:
+        df["dataset"] = [_data_text(d) for d in df["dataset"]]
+    if "set_optimizer" in df:
+        df["set_optimizer"] = [
+            t(f"train.opt_{o}") if isinstance(o, str) else o for o in df["set_optimizer"]
+        ]
+    for c in ("set_augment", "set_split"):
+        if c in df:
+            df[c] = [_value_text(v) if isinstance(v, str) else v for v in df[c]]
     for c in df.columns:
         if c.startswith("set_") and df[c].map(lambda v: isinstance(v, bool)).any():
             df[c] = df[c].map(lambda v: "✓" if v is True else ("✗" if v is False else v))
@@ -134,19 +195,20 @@ def _live_jobs() -> None:
     with st.container(border=True, key=f"{PAGE}_live"):
         st.markdown(f"**{t(f'{PAGE}.live_title', n=len(live), running=reg.running)}**")
         for job in reversed(live):  # oldest first: the order they will finish
+            label = ui.model_name(job.model_cfg.name)
             if job.status == "queued":
                 pos = reg.queue_position(job) or 1
-                st.caption(t(f"{PAGE}.job_queued", label=job.label, pos=pos))
+                st.caption(t(f"{PAGE}.job_queued", label=label, pos=pos))
                 continue
             latest = job.latest
             if latest is None:
-                st.progress(0.0, text=t(f"{PAGE}.job_starting", label=job.label))
+                st.progress(0.0, text=t(f"{PAGE}.job_starting", label=label))
             else:
                 frac = min(1.0, latest["step"] / max(1, latest["steps"]))
                 st.progress(
                     frac,
                     text=t(
-                        f"{PAGE}.job_running", label=job.label, epoch=int(latest["epoch"]) + 1,
+                        f"{PAGE}.job_running", label=label, epoch=int(latest["epoch"]) + 1,
                         epochs=job.train_cfg.epochs,
                     ),
                 )  # fmt: skip
@@ -162,7 +224,10 @@ def _submit(jobs: list[tuple[ModelConfig, TrainConfig, str, tuple[str, ...]]], s
             try:
                 layer_table(cfg.with_data(input_shape=shape, num_classes=k))
             except ValueError as exc:
-                raise ValueError(f"{cfg.name} on {'×'.join(map(str, shape))}: {exc}") from exc
+                raise ValueError(
+                    t(f"{PAGE}.submit_design", model=ui.model_name(cfg.name),
+                      shape="×".join(map(str, shape)), reason=exc)
+                ) from exc  # fmt: skip
         reg = state.registry()
         for cfg, tcfg, label, tags in jobs:
             reg.submit(cfg, parts[0], parts[1], tcfg, owner=state.owner(), label=label, tags=tags)
@@ -177,17 +242,25 @@ def _filters(all_rows: list[dict]) -> list[dict]:
     statuses = [s for s in STATUSES if any(r["status"] == s for r in all_rows)]
     datasets = sorted({r["dataset"] for r in all_rows})
     tags = sorted({x.strip() for r in all_rows for x in r["tags"].split(",") if x.strip()})
-    c1, c2, c3, c4, c5 = st.columns([1.2, 1.4, 1, 1.3, 1.1])
+    tr = translator()
+    if ui.projector():  # larger type: two rows, so that no box cuts its words
+        c1, c2, c3 = st.columns(3)
+        c4, c5 = st.columns([3, 2])
+    else:
+        c1, c2, c3, c4, c5 = st.columns([1.2, 1.4, 1, 1.3, 1.1])
     want_status = ui.widget(
         c1.multiselect, t(f"{PAGE}.filter_status"), statuses, key=f"{PAGE}_status", default=[],
-        format_func=lambda s: t(f"{PAGE}.status_{s}"), placeholder=t(f"{PAGE}.any"),
+        valid=lambda v: isinstance(v, list) and all(s in statuses for s in v),
+        format_func=lambda s: tr(f"{PAGE}.status_{s}"), placeholder=t(f"{PAGE}.any"),
     )  # fmt: skip
     want_data = ui.widget(
         c2.multiselect, t(f"{PAGE}.filter_dataset"), datasets, key=f"{PAGE}_dataset", default=[],
-        placeholder=t(f"{PAGE}.any"),
+        valid=lambda v: isinstance(v, list) and all(d in datasets for d in v),
+        format_func={d: _data_text(d) for d in datasets}.get, placeholder=t(f"{PAGE}.any"),
     )  # fmt: skip
     want_tags = ui.widget(
         c3.multiselect, t(f"{PAGE}.filter_tags"), tags, key=f"{PAGE}_tags", default=[],
+        valid=lambda v: isinstance(v, list) and all(x in tags for x in v),
         placeholder=t(f"{PAGE}.any"),
     )  # fmt: skip
     text = ui.widget(
@@ -196,9 +269,8 @@ def _filters(all_rows: list[dict]) -> list[dict]:
     )  # fmt: skip
     by = ui.widget(
         c5.selectbox, t(f"{PAGE}.sort"), list(compare.SORT_KEYS), key=f"{PAGE}_sort",
-        default="created",
-        url="sort", valid=lambda v: v in compare.SORT_KEYS,
-        format_func=lambda k: t(f"{PAGE}.sort_{k}"),
+        default="created", url="sort", valid=lambda v: v in compare.SORT_KEYS,
+        format_func=lambda k: tr(f"{PAGE}.sort_{k}"),
     )  # fmt: skip
     rows = compare.filter_rows(
         all_rows,
@@ -232,15 +304,12 @@ def _table(rows: list[dict], varying: list[str], all_ids: list[str]) -> list[str
     return sel
 
 
-def _curves(records_by_id: dict, histories: dict, row_of: dict, sel: list[str]) -> None:
+def _curves(histories: dict, row_of: dict, sel: list[str]) -> None:
     s = ui.style()
     show_train = ui.widget(
-        st.toggle,
-        t(f"{PAGE}.show_train"),
-        key=f"{PAGE}_show_train",
-        default=True,
+        st.toggle, t(f"{PAGE}.show_train"), key=f"{PAGE}_show_train", default=True,
         url="train_curves",
-    )
+    )  # fmt: skip
     runs = [(_label(row_of[i]), histories.get(i, {})) for i in sel]
     labels = {
         "loss": t(f"{PAGE}.curve_loss"), "accuracy": t(f"{PAGE}.curve_accuracy"),
@@ -251,7 +320,7 @@ def _curves(records_by_id: dict, histories: dict, row_of: dict, sel: list[str]) 
         runs, labels=labels, show_train=show_train, font_size=s.font_size,
         line_width=s.line_width, height=s.height + 60,
     )  # fmt: skip
-    st.plotly_chart(fig, key=f"{PAGE}_curves", config={"displayModeBar": False})
+    ui.plot(fig, key=f"{PAGE}_curves", config={"displayModeBar": False})
     st.caption(t(f"{PAGE}.curves_help"))
 
 
@@ -264,8 +333,13 @@ def _diff(records_by_id: dict, row_of: dict, sel: list[str]) -> None:
     if not rows:
         st.info(t(f"{PAGE}.diff_same"), icon=":material/check:")
         return
-    df = pd.DataFrame(rows).astype(str)
-    df = df.rename(columns={"setting": t(f"{PAGE}.diff_setting")})
+    shown = []
+    for row in rows:
+        show = ui.model_name if row["setting"] == "model.name" else _value_text
+        out = {"setting": _setting_label(row["setting"])}
+        out.update({k: show(v) for k, v in row.items() if k != "setting"})
+        shown.append(out)
+    df = pd.DataFrame(shown).rename(columns={"setting": t(f"{PAGE}.diff_setting")})
     st.dataframe(
         df, key=f"{PAGE}_diff", hide_index=True, row_height=_row_height(),
         height=_table_height(len(df)),
@@ -273,24 +347,29 @@ def _diff(records_by_id: dict, row_of: dict, sel: list[str]) -> None:
 
 
 def _export(records_by_id: dict, histories: dict, rows: list[dict], sel: list[str]) -> None:
-    c1, c2, c3 = st.columns([1, 1, 1])
+    if ui.projector():  # the buttons' words need the width of the page there
+        c1 = st.container()
+        c2, c3 = st.columns(2)
+    else:
+        c1, c2, c3 = st.columns([1, 1, 1])
     full = []
     for r in rows:
         extra = {f"set_{k}": v for k, v in compare.settings(records_by_id[r["id"]]).items()}
         full.append({**r, **extra})
     c1.download_button(
         t(f"{PAGE}.export_csv", n=len(rows)), data=compare.to_csv(full),
-        file_name="cnnlab-runs.csv",
-        mime="text/csv", key=f"{PAGE}_csv", icon=":material/table:", disabled=not rows,
-        width="stretch",
+        file_name="cnnlab-runs.csv", mime="text/csv", key=f"{PAGE}_csv", icon=":material/table:",
+        disabled=not rows, width="stretch",
     )  # fmt: skip
     choices = sel or [r["id"] for r in rows]
     if not choices:
         return
     row_of = {r["id"]: r for r in rows}
-    one = c2.selectbox(
-        t(f"{PAGE}.export_which"), choices, key=f"{PAGE}_export_run",
-        format_func=lambda i: _label(row_of[i]) if i in row_of else i, label_visibility="collapsed",
+    one = ui.widget(
+        c2.selectbox, t(f"{PAGE}.export_which"), choices, key=f"{PAGE}_export_run",
+        default=choices[0], valid=lambda v: v in choices,
+        format_func={i: _label(row_of[i]) if i in row_of else i for i in choices}.get,
+        label_visibility="collapsed",
     )  # fmt: skip
     rec = records_by_id[one]
     c3.download_button(
@@ -350,10 +429,11 @@ def runs_tab(records: list, histories: dict) -> None:
     st.session_state[f"{PAGE}_runs"] = sel
     sel = ui.widget(
         st.multiselect, t(f"{PAGE}.pick"), all_ids, key=f"{PAGE}_runs", default=done[:2],
-        format_func=lambda i: _label(row_of[i]), placeholder=t(f"{PAGE}.pick_hint"),
+        valid=lambda v: isinstance(v, list),
+        format_func={i: _label(row_of[i]) for i in all_ids}.get, placeholder=t(f"{PAGE}.pick_hint"),
     )  # fmt: skip
     if sel:
-        _curves(records_by_id, histories, row_of, sel)
+        _curves(histories, row_of, sel)
         if len(sel) >= 2:
             _diff(records_by_id, row_of, sel)
     else:
@@ -364,59 +444,48 @@ def runs_tab(records: list, histories: dict) -> None:
 
 # ----------------------------------------------------------------------------- step 6
 def _step6_spec() -> dict:
+    tr = translator()
     which = ui.widget(
-        st.segmented_control, t(f"{PAGE}.s6_data"), ["demo", "current"], key=f"{PAGE}_s6_data",
-        default="demo", url="s6data", valid=lambda v: v in ("demo", "current"),
-        format_func=lambda v: t(f"{PAGE}.s6_data_{v}"),
+        st.segmented_control, t(f"{PAGE}.s6_data"), S6_DATA, key=f"{PAGE}_s6_data",
+        default="demo", url="s6data", valid=lambda v: v in S6_DATA,
+        format_func=lambda v: tr(f"{PAGE}.s6_data_{v}"),
     )  # fmt: skip
     if which == "current":  # (a click can deselect both: the demo then)
         return state.data_spec().to_dict()
     return normalize_spec(state.DEFAULT_SPEC)
 
 
-def step6_tab(records: list, histories: dict) -> None:
-    st.markdown(t(f"{PAGE}.s6_intro"))
-    c1, c2 = st.columns([2, 1])
-    with c1:
-        spec = _step6_spec()
-    epochs = ui.widget(
-        c2.number_input, t(f"{PAGE}.s6_epochs"), 1, 100, key=f"{PAGE}_s6_epochs", default=10,
-        url="s6epochs", help=t(f"{PAGE}.s6_epochs_help"),
-    )  # fmt: skip
-    tcfg = TrainConfig(epochs=int(epochs), seed=0)
-    ctx = compare.context_key(tcfg.to_dict(), spec)
-    st.caption(t(f"{PAGE}.s6_same", spec=compare.describe_data({"spec": spec}), epochs=int(epochs)))
-    cols = st.columns(2)
+def _step6_buttons(records: list, spec: dict, tcfg: TrainConfig, ctx: str) -> None:
+    """One button per experiment; a click queues only what has no identical run yet."""
+    cols = [st.container()] if ui.projector() else st.columns(2)  # whole labels
     for n, exp in enumerate(compare.STEP6):
         todo = compare.step6_todo(exp, records, context=ctx)
         base, variant = compare.STEP6[exp]
         label = t(f"{PAGE}.s6_{exp}")
         if not todo:
             label = f"✓ {label}"
-        clicked = cols[n % 2].button(
+        clicked = cols[n % len(cols)].button(
             label, key=f"{PAGE}_s6_{exp}", width="stretch", help=t(f"{PAGE}.s6_{exp}_help"),
             icon=":material/play_arrow:" if todo else None,
         )  # fmt: skip
-        if clicked:
-            if not todo:
-                _flash("ok", t(f"{PAGE}.s6_already", base=base, variant=variant))
-                st.rerun()
-            jobs = [
-                (
-                    PRESETS[p],
-                    tcfg,
-                    f"{p} · {t(f'{PAGE}.s6_short')}",
-                    (compare.STEP6_TAG, f"step6:{exp}"),
-                )
-                for p in todo
-            ]
-            if _submit(jobs, spec):
-                _flash("ok", t(f"{PAGE}.queued", n=len(jobs), names=", ".join(todo)))
-                st.rerun()
-    rows = compare.step6_rows(records, histories, context=ctx)
-    if not rows:
-        st.info(t(f"{PAGE}.s6_none"), icon=":material/science:")
-        return
+        if not clicked:
+            continue
+        if not todo:
+            _flash("ok", t(f"{PAGE}.s6_already", base=ui.model_name(base),
+                           variant=ui.model_name(variant)))  # fmt: skip
+            st.rerun()
+        jobs = [
+            (PRESETS[p], tcfg, f"{p} · {t(f'{PAGE}.s6_short')}",
+             (compare.STEP6_TAG, f"step6:{exp}"))
+            for p in todo
+        ]  # fmt: skip
+        if _submit(jobs, spec):
+            names = ", ".join(ui.model_name(p) for p in todo)
+            _flash("ok", t(f"{PAGE}.queued", n=len(jobs), names=names))
+            st.rerun()
+
+
+def _step6_results(rows: list[dict]) -> None:
     s = ui.style()
     finished = [r for r in rows if r["best_val_acc"] is not None]
     if finished:
@@ -424,48 +493,73 @@ def step6_tab(records: list, histories: dict) -> None:
             "params": t(f"{PAGE}.col_params"), "accuracy": t(f"{PAGE}.col_best"),
             "seconds": t(f"{PAGE}.col_seconds"),
         }  # fmt: skip
-        fig = step6_figure(finished, labels=labels, font_size=s.font_size, height=s.height + 40)
-        st.plotly_chart(fig, key=f"{PAGE}_s6_fig", config={"displayModeBar": False})
+        named = [{**r, "model": ui.model_name(r["model"])} for r in finished]
+        fig = step6_figure(named, labels=labels, font_size=s.font_size, height=s.height + 40)
+        ui.plot(fig, key=f"{PAGE}_s6_fig", config={"displayModeBar": False})
         st.caption(t(f"{PAGE}.s6_fig_help"))
     cols = ["model", "experiment", "params", "best_val_acc", "final_val_acc", "seconds"]
     cols += ["seconds_per_epoch", "status", "id"]
-    df = _frame(rows, cols)
     base = {b for b, _ in compare.STEP6.values()}
-    df["experiment"] = [
+    experiment = [
         t(f"{PAGE}.s6_baseline")
-        if m in base
-        else (t(f"{PAGE}.s6_{e}") if e in compare.STEP6 else "")
-        for m, e in zip(df["model"], df["experiment"], strict=True)
+        if r["model"] in base
+        else (t(f"{PAGE}.s6_{r['experiment']}") if r["experiment"] in compare.STEP6 else "")
+        for r in rows
     ]
+    df = _frame(rows, cols)
+    df["experiment"] = experiment
     st.dataframe(
         df, key=f"{PAGE}_s6_table", hide_index=True, column_config=_columns([]),
         row_height=_row_height(), height=_table_height(len(df)),
     )  # fmt: skip
-    pairs = compare.step6_compare(rows)
-    for p in pairs:
+    for p in compare.step6_compare(rows):
+        ratio = "–" if p["params_ratio"] is None else ui.count(p["params_ratio"], 2)
+        time_ratio = "–" if p["time_ratio"] is None else ui.count(p["time_ratio"], 2)
         st.markdown(
             "- " + t(
-                f"{PAGE}.s6_pair", exp=t(f"{PAGE}.s6_{p['experiment']}"), variant=p["variant"],
-                base=p["baseline"], params=f"{p['params_ratio']:.2f}",
-                acc=f"{p['acc_delta']:+.3f}", time=f"{p['time_ratio']:.2f}",
+                f"{PAGE}.s6_pair", exp=t(f"{PAGE}.s6_{p['experiment']}"),
+                variant=ui.model_name(p["variant"]), base=ui.model_name(p["baseline"]),
+                params=ratio, acc=f"{p['acc_delta']:+.3f}", time=time_ratio,
             )
         )  # fmt: skip
 
 
+def step6_tab(records: list, histories: dict) -> None:
+    st.markdown(t(f"{PAGE}.s6_intro"))
+    c1, c2 = (st.container(), st.columns([1, 2])[0]) if ui.projector() else st.columns([2, 1])
+    with c1:
+        spec = _step6_spec()
+    epochs = ui.widget(
+        c2.number_input, t(f"{PAGE}.s6_epochs"), 1, 100, key=f"{PAGE}_s6_epochs", default=10,
+        url="s6epochs", valid=lambda v: isinstance(v, int) and 1 <= v <= 100,
+        help=t(f"{PAGE}.s6_epochs_help"),
+    )  # fmt: skip
+    tcfg = TrainConfig(epochs=int(epochs), seed=0)
+    ctx = compare.context_key(tcfg.to_dict(), spec)
+    data = _data_text(compare.describe_data({"spec": spec}))
+    st.caption(t(f"{PAGE}.s6_same", spec=data, epochs=int(epochs)))
+    _step6_buttons(records, spec, tcfg, ctx)
+    rows = compare.step6_rows(records, histories, context=ctx)
+    if not rows:
+        st.info(t(f"{PAGE}.s6_none"), icon=":material/science:")
+        return
+    _step6_results(rows)
+
+
 # ----------------------------------------------------------------------------- challenge
-def challenge_tab(records: list, histories: dict) -> None:
-    st.markdown(t(f"{PAGE}.ch_intro", epochs=compare.CHALLENGE_EPOCHS))
-    st.page_link("page_train.py", label=t(f"{PAGE}.ch_to_train"), icon=":material/emoji_events:")
+def _board(records: list, histories: dict) -> list[dict] | None:
+    """The leaderboard of one dataset (a choice when there are several); None if empty."""
     board = compare.leaderboard(records, histories)
     if not board:
         st.info(t(f"{PAGE}.ch_none"), icon=":material/emoji_events:")
-        return
+        return None
     datasets = list(dict.fromkeys(r["dataset"] for r in board))
     dataset = datasets[0]
     if len(datasets) > 1:
         dataset = ui.widget(
             st.selectbox, t(f"{PAGE}.ch_dataset"), datasets, key=f"{PAGE}_ch_dataset",
             default=datasets[0], valid=lambda v: v in datasets,
+            format_func={d: _data_text(d) for d in datasets}.get,
         )  # fmt: skip
     board = compare.leaderboard(records, histories, dataset=dataset)
     cols = ["rank", "final_val_acc", "best_val_acc", "model", "params", "set_optimizer"]
@@ -476,21 +570,31 @@ def challenge_tab(records: list, histories: dict) -> None:
         row_height=_row_height(), height=_table_height(len(board)),
     )  # fmt: skip
     st.caption(t(f"{PAGE}.ch_board_help"))
+    return board
 
+
+def _seeds(records: list, histories: dict, board: list[dict]) -> None:
+    """Retrain one configuration with seeds 1…N; show how much the ranking is luck."""
     st.subheader(t(f"{PAGE}.seeds_title"))
     st.markdown(t(f"{PAGE}.seeds_intro"))
     row_of = {r["id"]: r for r in board}
-    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    if ui.projector():  # the button's words on a row of their own
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        c3 = st.container()
+    else:
+        c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     ids = [r["id"] for r in board]
     pick = ui.widget(
         c1.selectbox, t(f"{PAGE}.seeds_run"), ids, key=f"{PAGE}_seed_run", default=ids[0],
-        valid=lambda v: v in ids,
-        format_func=lambda i: _board_label(row_of[i]),
+        valid=lambda v: v in ids, format_func={i: _board_label(row_of[i]) for i in ids}.get,
     )  # fmt: skip
-    n = ui.widget(c2.number_input, t(f"{PAGE}.seeds_n"), 2, 10, key=f"{PAGE}_seed_n", default=5)
+    n = ui.widget(
+        c2.number_input, t(f"{PAGE}.seeds_n"), 2, 10, key=f"{PAGE}_seed_n", default=5,
+        valid=lambda v: isinstance(v, int) and 2 <= v <= 10,
+    )  # fmt: skip
     if c3.button(
         t(f"{PAGE}.seeds_go", n=int(n)), key=f"{PAGE}_seed_go", icon=":material/casino:",
-        width="stretch",
+        width="content" if ui.projector() else "stretch",
     ):  # fmt: skip
         _run_seeds(records, pick, int(n))
     spread = compare.seed_spread(records, histories)
@@ -500,7 +604,7 @@ def challenge_tab(records: list, histories: dict) -> None:
         if sp is None or sp["n"] < 2 or r["signature"] in seen:
             continue
         seen.add(r["signature"])
-        name = f"#{r['rank']} {r['model']} · {r['signature']}"
+        name = f"#{r['rank']} {ui.model_name(r['model'])} · {r['signature']}"
         groups.append((name, sp["seeds"], sp["values"]))
         table.append({
             "config": name, "n": sp["n"], "mean": sp["mean"], "std": sp["std"],
@@ -511,19 +615,15 @@ def challenge_tab(records: list, histories: dict) -> None:
         return
     s = ui.style()
     labels = {
-        "accuracy": t(f"{PAGE}.col_final"),
-        "seed": t(f"{PAGE}.set_seed"),
+        "accuracy": t(f"{PAGE}.col_final"), "seed": t(f"{PAGE}.set_seed"),
         "mean": t(f"{PAGE}.mean"),
-    }
+    }  # fmt: skip
     fig = seeds_figure(
         groups, labels=labels, font_size=s.font_size, line_width=s.line_width, height=s.height
     )
-    st.plotly_chart(fig, key=f"{PAGE}_seeds_fig", config={"displayModeBar": False})
-    df = pd.DataFrame(table).rename(
-        columns={
-            k: t(f"{PAGE}.seeds_{k}") for k in ("config", "n", "mean", "std", "min", "max", "range")
-        }
-    )
+    ui.plot(fig, key=f"{PAGE}_seeds_fig", config={"displayModeBar": False})
+    keys = ("config", "n", "mean", "std", "min", "max", "range")
+    df = pd.DataFrame(table).rename(columns={k: t(f"{PAGE}.seeds_{k}") for k in keys})
     st.dataframe(
         df.round(3), key=f"{PAGE}_seeds_table", hide_index=True, row_height=_row_height(),
         height=_table_height(len(df)),
@@ -531,7 +631,15 @@ def challenge_tab(records: list, histories: dict) -> None:
     best_gap = board[0]["final_val_acc"] - board[1]["final_val_acc"] if len(board) > 1 else None
     widest = max(row["range"] for row in table)
     if best_gap is not None and widest >= best_gap:
-        st.warning(t(f"{PAGE}.seeds_luck", gap=f"{best_gap:.3f}", spread=f"{widest:.3f}"))
+        st.warning(t(f"{PAGE}.seeds_luck", gap=ui.count(best_gap, 3), spread=ui.count(widest, 3)))
+
+
+def challenge_tab(records: list, histories: dict) -> None:
+    st.markdown(t(f"{PAGE}.ch_intro", epochs=compare.CHALLENGE_EPOCHS))
+    st.page_link("page_train.py", label=t(f"{PAGE}.ch_to_train"), icon=":material/emoji_events:")
+    board = _board(records, histories)
+    if board:
+        _seeds(records, histories, board)
 
 
 def _run_seeds(records: list, run_id: str, n: int) -> None:
@@ -550,13 +658,15 @@ def _run_seeds(records: list, run_id: str, n: int) -> None:
     if not seeds:
         _flash("ok", t(f"{PAGE}.seeds_have", n=n))
         st.rerun()
+    seed_word = t(f"{PAGE}.set_seed").lower()
     jobs = [
         (model, TrainConfig.from_dict({**base.to_dict(), "seed": s}),
-         f"{model.name} · {t(f'{PAGE}.set_seed').lower()} {s}", (compare.SEEDS_TAG,))
+         f"{model.name} · {seed_word} {s}", (compare.SEEDS_TAG,))
         for s in seeds
     ]  # fmt: skip
     if _submit(jobs, spec):
-        _flash("ok", t(f"{PAGE}.queued", n=len(jobs), names=", ".join(j[2] for j in jobs)))
+        names = ", ".join(f"{ui.model_name(model.name)} · {seed_word} {s}" for s in seeds)
+        _flash("ok", t(f"{PAGE}.queued", n=len(jobs), names=names))
         st.rerun()
 
 
@@ -564,7 +674,9 @@ def _run_seeds(records: list, run_id: str, n: int) -> None:
 def _apply(cfg: compare.ImportedConfig) -> list[str]:
     """Hand an imported configuration to Architecture, Data and Train; say what changed."""
     st.session_state["model_cfg"] = cfg.model.to_dict()
-    applied = [t(f"{PAGE}.imp_model", name=cfg.model.name, params=ui.count(cfg.params))]
+    applied = [
+        t(f"{PAGE}.imp_model", name=ui.model_name(cfg.model.name), params=ui.count(cfg.params))
+    ]
     if cfg.train is not None:
         tr = cfg.train
         keep = st.session_state.setdefault("_keep", {})  # what ui.widget re-reads on Train
@@ -577,20 +689,21 @@ def _apply(cfg: compare.ImportedConfig) -> list[str]:
             keep[key] = value
             st.session_state.pop(key, None)
         applied.append(
-            t(f"{PAGE}.imp_train", opt=tr.optimizer, lr=f"{tr.learning_rate:g}",
+            t(f"{PAGE}.imp_train", opt=t(f"train.opt_{tr.optimizer}"), lr=f"{tr.learning_rate:g}",
               batch=tr.batch_size, epochs=tr.epochs, seed=tr.seed)
         )  # fmt: skip
     if cfg.data is not None:
         st.session_state["dataset_spec"] = cfg.data
-        applied.append(t(f"{PAGE}.imp_data", data=compare.describe_data({"spec": cfg.data})))
+        data = _data_text(compare.describe_data({"spec": cfg.data}))
+        applied.append(t(f"{PAGE}.imp_data", data=data))
     return applied
 
 
 def import_tab() -> None:
     st.markdown(t(f"{PAGE}.imp_intro"))
     up = st.file_uploader(t(f"{PAGE}.imp_file"), type=["json"], key=f"{PAGE}_import_file")
-    text = st.text_area(
-        t(f"{PAGE}.imp_text"), key=f"{PAGE}_import_text", height=160,
+    text = ui.widget(
+        st.text_area, t(f"{PAGE}.imp_text"), key=f"{PAGE}_import_text", default="", height=160,
         placeholder='{"model": {...}, "train": {...}}',
     )  # fmt: skip
     go = st.button(t(f"{PAGE}.imp_go"), key=f"{PAGE}_import_go", icon=":material/upload:")
@@ -621,24 +734,41 @@ def import_tab() -> None:
 
 
 # ----------------------------------------------------------------------------- page
-ui.header(PAGE)
-_busy = any(not j.done for j in state.registry().jobs())
-st.fragment(run_every=2.0 if _busy else None)(_live_jobs)()
-_show_flash()
-_records, _histories = _load()
-_tabs = st.tabs(
-    [
-        t(f"{PAGE}.tab_runs", n=len(_records)),
-        t(f"{PAGE}.tab_step6"),
-        t(f"{PAGE}.tab_challenge"),
-        t(f"{PAGE}.tab_import"),
-    ]
-)
-with _tabs[0]:
-    runs_tab(_records, _histories)
-with _tabs[1]:
-    step6_tab(_records, _histories)
-with _tabs[2]:
-    challenge_tab(_records, _histories)
-with _tabs[3]:
-    import_tab()
+def _keep_tab() -> None:
+    """A click on the chosen tab deselects it: keep showing that tab instead."""
+    if st.session_state.get(TAB_KEY) not in TABS:
+        st.session_state[TAB_KEY] = st.session_state.get(LAST_TAB, TABS[0])
+
+
+def _tab(n_runs: int) -> str:
+    """The tab bar: tab ids as values, their names from the catalog."""
+    tr = translator()  # bound now: AppTest formats the options outside the run
+    tab = ui.widget(
+        st.segmented_control, t(f"{PAGE}.tabs"), TABS, key=TAB_KEY, default=TABS[0], url="tab",
+        valid=lambda v: v in TABS, on_change=_keep_tab, label_visibility="collapsed",
+        format_func=lambda k: tr(f"{PAGE}.tab_{k}", n=n_runs), width="stretch",
+    )  # fmt: skip
+    tab = tab if tab in TABS else st.session_state.get(LAST_TAB, TABS[0])
+    st.session_state[LAST_TAB] = tab
+    return tab
+
+
+def render() -> None:
+    ui.header(PAGE)
+    busy = any(not j.done for j in state.registry().jobs())
+    st.fragment(run_every=2.0 if busy else None)(_live_jobs)()
+    _show_flash()
+    records, histories = _load()
+    tab = _tab(len(records))
+    if tab == "runs":
+        runs_tab(records, histories)
+    elif tab == "step6":
+        step6_tab(records, histories)
+    elif tab == "challenge":
+        challenge_tab(records, histories)
+    else:
+        import_tab()
+
+
+if __name__ == "__main__":
+    render()

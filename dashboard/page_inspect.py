@@ -19,18 +19,25 @@ import streamlit as st
 
 from cnnlab import viz
 from dashboard import state, ui
-from dashboard.i18n import t
+from dashboard.i18n import t, translator
 
 INPUTS = ("val", "upload", "camera", "draw")
 HANDMADE_SHOWN = ("sobel_x", "sobel_y", "seed_vertical_edges", "seed_horizontal_edges",
                   "seed_outline", "laplacian")  # fmt: skip
 STATS_IMAGES = 256  # validation images used for statistics and top patches
+CANVAS_GEN = "_inspect_canvas_gen"  # bumped by "Clear": a new, empty drawing board
+DRAWING = "_inspect_drawing"  # the last filled drawing, (H, W) uint8
 
-ui.header("inspect")
-state.warm_keras()  # imports Keras once, then freezes its objects out of the GC
-session = st.session_state
-style = ui.style()
-BIG = 420 if ui.projector() else 300  # px: input, Grad-CAM and receptive-field pictures
+
+def _big() -> int:
+    """px: the input, Grad-CAM and receptive-field pictures (larger on a projector)."""
+    return 420 if ui.projector() else 300
+
+
+def _pair_width() -> int | str:
+    """Width of a picture in a pair of columns: its size on a screen; on a projector the
+    column's width (two 420-px pictures and the gap overflow the page there)."""
+    return "stretch" if ui.projector() else _big()
 
 
 # ------------------------------------------------------------------ cached work ----
@@ -121,17 +128,17 @@ def _train_demo() -> None:
         PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=10), owner=state.owner(),
         label="seed_shapes · shapes",
     )  # fmt: skip
-    session["train_job"] = job.id
-    session["model_cfg"] = PRESETS["seed_shapes"].to_dict()
-    session["dataset_spec"] = spec
+    st.session_state["train_job"] = job.id
+    st.session_state["model_cfg"] = PRESETS["seed_shapes"].to_dict()
+    st.session_state["dataset_spec"] = spec
     st.switch_page("page_train.py")
 
 
 def _run_label(run, store) -> str:
     hist = store.history(run.id)
     acc = (hist.get("val_accuracy") or [None])[-1]
-    acc_txt = f" · {t('inspect.val_acc')} {acc:.3f}" if isinstance(acc, float) else ""
-    name = run.name or run.model_cfg.get("name", "cnn")
+    acc_txt = f" · {t('inspect.val_acc')} {ui.count(acc, 3)}" if isinstance(acc, float) else ""
+    name = ui.model_name(str(run.model_cfg.get("name") or run.name or "cnn"))
     return f"{name} · {run.id}{acc_txt}"
 
 
@@ -139,7 +146,7 @@ def _choose_model():
     """(model, model key, class names, validation (x, y) or None, run id or None)."""
     store = state.store()
     runs = [r for r in store.list_runs() if store.model_path(r.id) is not None]
-    upload = session.get("inspect_model_path")
+    upload = st.session_state.get("inspect_model_path")
     has_upload = bool(upload) and Path(upload).exists()
     if not runs and not has_upload:
         st.info(t("inspect.no_runs"), icon=":material/info:")
@@ -152,10 +159,11 @@ def _choose_model():
     sources = (["run"] if runs else []) + (["upload"] if has_upload else [])
     source = sources[0]
     if len(sources) > 1:
+        tr = translator()  # bound now: AppTest formats the options outside the run
         source = ui.widget(
             st.segmented_control, t("inspect.source"), sources, key="inspect_source",
             default="run", valid=lambda v: v in sources,
-            format_func=lambda s: t(f"inspect.source_{s}"),
+            format_func=lambda s: tr(f"inspect.source_{s}"),
         )  # fmt: skip
         source = source or "run"
     if source == "upload":
@@ -192,7 +200,8 @@ def _choose_model():
             st.caption(t("inspect.no_val", reason=str(exc)[:200]))
     mkey = f"{path}:{Path(path).stat().st_mtime}"
     st.caption(
-        t("inspect.model_info", name=model.name, params=ui.count(model.count_params()),
+        t("inspect.model_info", name=ui.model_name(model.name),
+          params=ui.count(model.count_params()),
           shape=str(tuple(shape[1:])), classes=", ".join(names))
     )  # fmt: skip
     return model, mkey, names, val, (run.id if run else None)
@@ -205,9 +214,10 @@ def _choose_input(model, val, names):
     from cnnlab.inspect import fit_image
 
     h, w, c = (int(v) for v in model.input_shape[1:])
+    tr = translator()
     kind = ui.widget(
         st.segmented_control, t("inspect.input"), INPUTS, key="inspect_input", default="val",
-        url="input", valid=lambda v: v in INPUTS, format_func=lambda s: t(f"inspect.input_{s}"),
+        url="input", valid=lambda v: v in INPUTS, format_func=lambda s: tr(f"inspect.input_{s}"),
     ) or "val"  # fmt: skip
     if kind == "val":
         if val is not None:
@@ -243,23 +253,23 @@ def _choose_input(model, val, names):
         return img, f"{kind}:{_key(img)}", None
     # draw: lasso (or box) on an empty board; the filled shape is the input
     st.caption(t("inspect.draw_help"))
-    gen = session.setdefault("_inspect_canvas_gen", 0)
-    last = session.get("_inspect_drawing")
+    gen = st.session_state.setdefault(CANVAS_GEN, 0)
+    last = st.session_state.get(DRAWING)
     if last is not None and last.shape != (h, w):
         last = None
-    fig = viz.canvas_figure((h, w), None, height=BIG, font_size=style.font_size)
-    event = st.plotly_chart(
+    fig = viz.canvas_figure((h, w), None, height=_big(), font_size=ui.style().font_size)
+    event = ui.plot(
         fig, key=f"inspect_canvas_{gen}", on_select="rerun", selection_mode=("lasso", "box"),
         config={"displayModeBar": True, "modeBarButtonsToRemove": ["toImage"]}, width="content",
     )  # fmt: skip
     sel = event.get("selection") if event else None
     drawn = viz.drawing_image(dict(sel) if sel else None, (h, w))
     if drawn is not None:
-        session["_inspect_drawing"] = drawn
+        st.session_state[DRAWING] = drawn
         last = drawn
     if st.button(t("inspect.clear"), key="inspect_clear", icon=":material/ink_eraser:"):
-        session["_inspect_canvas_gen"] = gen + 1
-        session.pop("_inspect_drawing", None)
+        st.session_state[CANVAS_GEN] = gen + 1
+        st.session_state.pop(DRAWING, None)
         st.rerun()
     if last is None:
         return None
@@ -271,18 +281,19 @@ def _choose_input(model, val, names):
 def _prediction(model, mkey, img, ikey, names, true) -> int:
     probs = _predict(mkey, ikey, model, img)
     pred = int(np.argmax(probs))
+    style = ui.style()
     left, right = st.columns([2, 3], gap="large")
     with left:
-        _show(st, viz.upscale(img, BIG), width="stretch", caption=t("inspect.input_caption",
-                 shape=" × ".join(str(v) for v in img.shape)))  # fmt: skip
+        _show(st, viz.upscale(img, _big()), width="stretch", caption=t("inspect.input_caption",
+                 shape="×".join(str(v) for v in img.shape)))  # fmt: skip
     with right:
-        verdict = t("inspect.predicted", cls=names[pred], p=f"{probs[pred]:.0%}")
+        verdict = t("inspect.predicted", cls=names[pred], p=ui.percent(float(probs[pred])))
         if true is not None:
             ok = true == pred
             verdict += " " + (t("inspect.correct") if ok else t("inspect.wrong", cls=names[true]))
         st.markdown(f"### {verdict}")
         fig = viz.proba_figure(probs, names, font_size=style.font_size, height=200)
-        st.plotly_chart(fig, key="inspect_proba", config={"displayModeBar": False})
+        ui.plot(fig, key="inspect_proba", config={"displayModeBar": False})
     return pred
 
 
@@ -301,10 +312,12 @@ def _gradcam(model, mkey, img, ikey, names, pred) -> None:
     except ValueError as exc:
         ui.error_box(str(exc))
         return
+    big = _big()
     c1, c2 = st.columns(2, gap="large")
-    _show(c1, viz.upscale(viz.overlay(img, cam), BIG), width=BIG, caption=t("inspect.cam_overlay"))
+    w = _pair_width()
+    _show(c1, viz.upscale(viz.overlay(img, cam), big), width=w, caption=t("inspect.cam_overlay"))
     heat = viz.overlay(np.zeros(img.shape[:2], np.uint8), cam, alpha=1.0)
-    _show(c2, viz.upscale(heat, BIG), width=BIG, caption=t("inspect.cam_heat", layer=layer))
+    _show(c2, viz.upscale(heat, big), width=w, caption=t("inspect.cam_heat", layer=layer))
     st.caption(t("inspect.cam_help", cls=names[int(cls)]))
 
 
@@ -323,10 +336,11 @@ def _filters(model, run_id) -> None:
     w = current
     if len(snaps) > 1:
         epochs = list(range(len(snaps)))
+        start = t("inspect.epoch_0")
         ep = ui.widget(
             st.select_slider, t("inspect.epoch"), epochs, key="inspect_epoch",
             default=epochs[-1], url="epoch", valid=lambda v: v in epochs,
-            format_func=lambda e: t("inspect.epoch_0") if e == 0 else str(e),
+            format_func=lambda e: start if e == 0 else str(e),
         )  # fmt: skip
         w = snaps[ep]
         st.caption(t("inspect.epoch_help", n=len(snaps) - 1))
@@ -342,10 +356,7 @@ def _filters(model, run_id) -> None:
         st.markdown(f"**{t('inspect.handmade')}**")
         shown = [n for n in HANDMADE_SHOWN if kernels.PRESETS[n].shape == (kh, kw)]
         if shown:
-            cols = st.columns(3)
-            for i, n in enumerate(shown):
-                pic = viz.kernel_picture(kernels.PRESETS[n], 40)
-                _show(cols[i % 3], pic, caption=t(f"kernels.preset_{n}"), width="stretch")
+            _handmade(shown)
         else:
             st.caption(t("inspect.handmade_size", kh=kh, kw=kw))
         st.page_link("page_kernels.py", label=t("inspect.to_kernels"), icon=":material/grid_on:")
@@ -380,7 +391,26 @@ def _filters(model, run_id) -> None:
             )  # fmt: skip
 
 
+def _handmade(shown: list[str]) -> None:
+    """The hand-made kernels beside the learned filters, each named under its picture.
+
+    Two per row on a projector (three on a screen) and captions that wrap between
+    words: in a narrow column, a third picture left "Notebook: horizontal edges" room for
+    six letters a line, cut mid-word.
+    """
+    from cnnlab import kernels
+
+    per_row = 2 if ui.projector() else 3
+    for start in range(0, len(shown), per_row):
+        cols = st.columns(per_row)
+        for col, n in zip(cols, shown[start : start + per_row], strict=False):
+            with col:
+                _show(st, viz.kernel_picture(kernels.PRESETS[n], 40), width="stretch")
+                st.caption(t(f"kernels.preset_{n}"))
+
+
 def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None:
+    style = ui.style()
     st.subheader(t("inspect.maps_title"))
     try:
         maps = _maps(mkey, ikey, model, img)
@@ -400,7 +430,8 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
         format_func=lambda n: f"{n} · {' × '.join(str(v) for v in shapes[n])}",
     )  # fmt: skip
     arr = dict(maps)[layer]
-    left, right = st.columns([3, 1], gap="medium")
+    # The shapes table keeps "32×32×16" whole on a projector (its type is larger there).
+    left, right = st.columns([3, 2] if ui.projector() else [3, 1], gap="medium")
     with left:
         cell = 72 if arr.shape[2] <= 16 else (48 if arr.shape[2] <= 32 else 36)
         pic = viz.mosaic(arr, cell=cell, signed_cmap=style.signed_cmap)
@@ -426,13 +457,13 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
     m1, m2, m3 = st.columns(3)
     m1.metric(t("inspect.dead"), f"{int(dead.sum())} / {len(dead)}")
     m2.metric(t("inspect.mean_act"), f"{float(mean.mean()):.3g}")
-    m3.metric(t("inspect.active"), f"{float(active.mean()):.0%}")
+    m3.metric(t("inspect.active"), ui.percent(float(active.mean())))
     labels = {"mean": t("inspect.mean_act"), "dead": t("inspect.dead_short"),
               "channel": t("inspect.channel")}  # fmt: skip
     fig = viz.stats_figure(
         mean, dead, labels=labels, font_size=style.font_size, height=style.height - 60
     )
-    st.plotly_chart(fig, key="inspect_stats", config={"displayModeBar": False})
+    ui.plot(fig, key="inspect_stats", config={"displayModeBar": False})
     st.caption(t("inspect.stats_help", n=len(x)))
     return layer, maps
 
@@ -506,20 +537,20 @@ def _receptive(model, img, maps) -> None:
         valid=lambda v: isinstance(v, int) and 0 <= v < ww,
     )  # fmt: skip
     reg = receptive_field(model, layer, row, col)
-    H = img.shape[0]
-    k = max(1, BIG // H)
+    size = _big()
+    k = max(1, size // img.shape[0])
     left, right = st.columns(2, gap="large")
-    big = viz.upscale(img, BIG)
+    big = viz.upscale(img, size)
     _show(left, viz.outline(big, reg.top * k, reg.left * k, reg.height * k, reg.width * k,
-                         thickness=4, squeeze=True), width=BIG,
+                         thickness=4, squeeze=True), width=_pair_width(),
           caption=t("inspect.rf_input"))  # fmt: skip
     amap = np.abs(arrays[layer]).mean(axis=2)
     top = float(amap.max()) or 1.0
     grey = np.rint(255 * amap / top).astype(np.uint8)
-    km = max(1, BIG // max(hh, ww))
-    _show(right, viz.outline(viz.upscale(grey, BIG), row * km, col * km, km, km, thickness=4,
+    km = max(1, size // max(hh, ww))
+    _show(right, viz.outline(viz.upscale(grey, size), row * km, col * km, km, km, thickness=4,
                           squeeze=True),
-                width=BIG,
+                width=_pair_width(),
                 caption=t("inspect.rf_map", layer=layer, h=hh, w=ww))  # fmt: skip
     clipped = (reg.height, reg.width) != (reg.full_height, reg.full_width)
     st.markdown(
@@ -542,21 +573,29 @@ def _receptive(model, img, maps) -> None:
 
 
 # --------------------------------------------------------------------------- page ----
-chosen = _choose_model()
-if chosen is not None:
+def render() -> None:
+    ui.header("inspect")
+    state.warm_keras()  # imports Keras once, then freezes its objects out of the GC
+    chosen = _choose_model()
+    if chosen is None:
+        return
     model, mkey, names, val, run_id = chosen
     st.subheader(t("inspect.input_title"))
     got = _choose_input(model, val, names)
     if got is None:
         _filters(model, run_id)
-    else:
-        img, ikey, true = got
-        ikey = f"{ikey}:{img.shape}"
-        pred = _prediction(model, mkey, img, ikey, names, true)
-        _gradcam(model, mkey, img, ikey, names, pred)
-        _filters(model, run_id)
-        result = _feature_maps(model, mkey, img, ikey, val, names)
-        if result is not None:
-            _, maps = result
-            _patches_section(model, mkey, val, maps)
-            _receptive(model, img, maps)
+        return
+    img, ikey, true = got
+    ikey = f"{ikey}:{img.shape}"
+    pred = _prediction(model, mkey, img, ikey, names, true)
+    _gradcam(model, mkey, img, ikey, names, pred)
+    _filters(model, run_id)
+    result = _feature_maps(model, mkey, img, ikey, val, names)
+    if result is not None:
+        _, maps = result
+        _patches_section(model, mkey, val, maps)
+        _receptive(model, img, maps)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,19 +1,26 @@
 """Train: the design from Architecture on the data from Data, with live curves.
 
-Training runs in a worker thread owned by the process-wide registry; this page only reads
-it (a fragment polls once a second), so clicks, page switches and reloads never kill it.
-The job id lives in the URL (``?job=``) so a reload re-attaches.
+Training runs in a worker owned by the process-wide registry; this page only reads it (a
+fragment polls once a second), so clicks, page switches and reloads never kill it. The
+job id lives in the URL (``?job=``) so a reload re-attaches.
+
+Two views. *Setup*: what will train (model, data, whether they fit), the demos, the
+settings and Train; below, the last run, labelled as an earlier one when the design or
+the data changed since. *Run* (from a click on Train until "New run"): a compact page
+whose progress bar and curves sit right under the title, on screen at 1280×720 on a
+projector, then the results.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from cnnlab.compare import overfit_epoch
+from cnnlab import compare
 from cnnlab.data import (
     DatasetSpec,
     FolderSpec,
@@ -23,62 +30,44 @@ from cnnlab.data import (
     UploadSpec,
     split_spec,
 )
-from cnnlab.inspect import confusion_matrix
-from cnnlab.model import PRESETS, layer_table
+from cnnlab.model import DataFit, ModelConfig, fit_to_data
 from cnnlab.train import OPTIMIZERS, TrainConfig
-from cnnlab.viz import confusion_figure, curves_figure, upscale
 from dashboard import state, ui
-from dashboard.i18n import t
+from dashboard.boundary import guard
+from dashboard.i18n import t, translator
 
 CHALLENGE_EPOCHS, CHALLENGE_SEED = 10, 0  # the notebook's exercise: 10 epochs, fixed split
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
+DEMOS = ("shapes", "pets")
+PETS_MODELS = ("seed_pets", "pets_gap")  # designs drawn for the notebook's cats and dogs
+LOADED = "_train_preset_loaded"  # (demo, details) of the demo button just pressed
+VIEW = "_train_view"  # "run" from a click on Train until "New run"; else the setup
+CELL_FOR = "_train_cell_job"  # the job whose confusion-matrix cell the viewer shows
+START_ERROR = "_train_start_error"  # why the last click on Train started nothing
+# Widget keys of the training settings (a demo sets them all).
+SETTING_KEYS = {
+    "optimizer": "train_optimizer", "learning_rate": "train_lr", "batch_size": "train_batch",
+    "epochs": "train_epochs", "seed": "train_seed", "early_stopping": "train_early",
+}  # fmt: skip
 
 
-def _what_trains() -> tuple:
-    """Show the design and the data that will train; return (cfg, spec, error)."""
-    cfg, spec = state.model_cfg(), state.data_spec()
-    from cnnlab.data import input_shape
-
-    try:
-        shape = input_shape(spec)
-        data_error = None
-    except ValueError as exc:
-        shape, data_error = cfg.input_shape, str(exc)
-    sized = cfg.with_data(input_shape=shape, num_classes=spec.num_classes or 2)
-    error = data_error
-    params = None
-    try:
-        params = sum(r.params for r in layer_table(sized))
-    except ValueError as exc:
-        error = t("train.impossible", reason=str(exc))
-    left, right = st.columns(2)
-    with left, st.container(border=True):
-        st.markdown(f"**{t('train.model')}:** `{cfg.name}`")
-        if params is not None:
-            st.markdown(t("train.model_params", params=ui.count(params), shape=str(tuple(shape))))
-        st.page_link("page_architecture.py", label=t("train.change_model"), icon=":material/edit:")
-    with right, st.container(border=True):
-        st.markdown(f"**{t('train.data')}:** {t('data.src_' + spec.source)}")
-        st.caption(_spec_text(spec))
-        st.page_link("page_data.py", label=t("train.change_data"), icon=":material/edit:")
-    c1, c2 = st.columns(2)
-    for col, name in ((c1, "shapes"), (c2, "pets")):
-        if col.button(
-            t(f"train.preset_{name}"), key=f"train_preset_{name}", width="stretch",
-            icon=":material/download:", help=t(f"train.preset_{name}_help"),
-        ):  # fmt: skip
-            st.session_state["model_cfg"] = PRESETS[f"seed_{name}"].to_dict()
-            if name == "shapes":
-                st.session_state["dataset_spec"] = dict(state.DEFAULT_SPEC)
-            st.session_state[_LOADED] = name
-            st.rerun()
-    if loaded := st.session_state.pop(_LOADED, None):  # once, after the click
-        st.success(t(f"train.preset_loaded_{loaded}"), icon=":material/check_circle:")
-    return cfg, spec, error
+# ------------------------------------------------------------------------- words
+def _source_name(source: str) -> str:
+    """A data source for people ("Synthetic shapes")."""
+    text = t(f"data.src_{source}")
+    return t(f"train.src_{source}") if text == f"data.src_{source}" else text
 
 
-_LOADED = "_train_preset_loaded"  # which preset button was just pressed
+def _shape_text(shape: tuple[int, ...] | list[int]) -> str:
+    return "×".join(str(int(v)) for v in shape)
+
+
+def _data_short(spec: DatasetSpec | None) -> str:
+    """A dataset in a few words: "Synthetic shapes 32×32×1"."""
+    if spec is None:
+        return "?"
+    return f"{_source_name(spec.source)} {_shape_text(spec.input_shape)}"
 
 
 def _spec_text(spec: DatasetSpec) -> str:
@@ -90,12 +79,168 @@ def _spec_text(spec: DatasetSpec) -> str:
             clutter=spec.clutter, seed=spec.seed,
         )  # fmt: skip
     if isinstance(spec, KerasSpec):
-        return t("train.spec_keras", name=spec.name, n=ui.count(spec.n), seed=spec.seed)
+        n = ui.count(spec.n) if spec.n is not None else "–"
+        return t("train.spec_keras", name=spec.name, n=n, seed=spec.seed)
     if isinstance(spec, FolderSpec | UploadSpec):
         h, w, c = spec.input_shape
         where = spec.path if isinstance(spec, FolderSpec) else spec.id
         return t("train.spec_folder", where=where, h=h, w=w, c=c)
+    if spec.source == "challenge":
+        side = spec.input_shape[0]
+        return t("train.spec_challenge", n=ui.count(getattr(spec, "n", 0)), side=side,
+                 seed=getattr(spec, "seed", 0))  # fmt: skip
     return t(f"train.spec_{spec.source}")
+
+
+def _settings_text(cfg: TrainConfig) -> str:
+    """The training settings in one line ("Adam · learning rate 0.001 · batch 64 · …")."""
+    return t(
+        "train.settings_line", opt=t(f"train.opt_{cfg.optimizer}"), lr=f"{cfg.learning_rate:g}",
+        batch=cfg.batch_size, epochs=cfg.epochs, seed=cfg.seed,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------- state
+def _current_job() -> Any:
+    """This session's job (from the URL or the session), or None."""
+    reg = state.registry()
+    job = reg.get(st.query_params.get("job")) or reg.get(st.session_state.get("train_job"))
+    if job is not None:
+        st.session_state["train_job"] = job.id
+        st.query_params["job"] = job.id
+    return job
+
+
+def _plain_spec(spec: Any) -> dict | None:
+    """A spec's dict without its split (challenge mode changes only the split)."""
+    if spec is None:
+        return None
+    return {k: v for k, v in spec.to_dict().items() if k != "split"}
+
+
+def _same_setup(job: Any, cfg: ModelConfig, spec: DatasetSpec) -> bool:
+    """Whether ``job`` trained the current design on the current data."""
+    return job.model_cfg.to_dict() == cfg.to_dict() and _plain_spec(
+        job.train_data.spec
+    ) == _plain_spec(spec)
+
+
+def _set_view(view: str) -> None:
+    st.session_state[VIEW] = view
+
+
+# ------------------------------------------------------------------------- demos
+def _load_demo(name: str) -> None:
+    """Button callback: the demo's model, data and every training setting."""
+    from cnnlab.demos import demo
+
+    d = demo(name)
+    st.session_state["model_cfg"] = d.model.to_dict()
+    st.session_state["dataset_spec"] = d.data
+    keep = st.session_state.setdefault("_keep", {})  # what ui.widget re-reads
+    values = {key: getattr(d.train, field) for field, key in SETTING_KEYS.items()}
+    values["train_challenge"] = False
+    for key, value in values.items():
+        keep[key] = value
+        st.session_state[key] = value
+    st.session_state[LOADED] = (name, d.photos, d.data.get("path", ""))
+    _set_view("setup")
+
+
+def _size_to_data(shape: tuple[int, int, int]) -> None:
+    """Button callback: the design's input becomes the data's (Architecture shows it)."""
+    cfg = state.model_cfg()
+    st.session_state["model_cfg"] = cfg.with_data(input_shape=shape).to_dict()
+
+
+def _load_pets_data() -> None:
+    """Button callback: the cats-and-dogs data of the pets demo, the design unchanged
+    (photos at 150×150×3 when found; else the synthetic ones, the design sized to them)."""
+    from cnnlab.demos import demo
+
+    d = demo("pets")
+    st.session_state["dataset_spec"] = d.data
+    if not d.photos:
+        _size_to_data(tuple(d.model.input_shape))
+
+
+def _demo_buttons() -> None:
+    cols = st.columns(2)
+    for col, name in zip(cols, DEMOS, strict=True):
+        col.button(
+            t(f"train.preset_{name}"), key=f"train_preset_{name}", width="stretch",
+            icon=":material/download:", help=t(f"train.preset_{name}_help"),
+            on_click=guard(_load_demo), args=(name,),
+        )  # fmt: skip
+    loaded = st.session_state.pop(LOADED, None)  # once, after the click
+    if loaded:
+        name, photos, folder = loaded
+        key = f"train.preset_loaded_{name}"
+        if name == "pets":
+            key += "" if photos else "_synthetic"
+        fit = fit_to_data(state.model_cfg(), state.data_spec().input_shape, 2)
+        params = ui.count(fit.params) if fit.params is not None else "–"
+        st.success(t(key, folder=folder, params=params), icon=":material/check_circle:")
+
+
+# ------------------------------------------------------------------------- setup
+def _fit(cfg: ModelConfig, spec: DatasetSpec) -> tuple[DataFit | None, str | None]:
+    """The design against the data; and why it cannot train, if it cannot."""
+    try:
+        shape = spec.input_shape
+    except (ValueError, KeyError) as exc:
+        return None, str(exc)
+    fit = fit_to_data(cfg, shape, spec.num_classes or 2)
+    return fit, (t("train.impossible", reason=fit.error) if fit.error else None)
+
+
+def _fit_note(cfg: ModelConfig, spec: DatasetSpec, fit: DataFit) -> None:
+    """Say so when training resizes the design, with both counts; offer what fixes it."""
+    if not fit.resized or not fit.can_train:
+        return
+    words = {
+        "model": ui.model_name(cfg.name), "design": _shape_text(fit.design_shape),
+        "data": _shape_text(fit.data_shape), "params": ui.count(fit.params or 0),
+        "design_params": ui.count(fit.design_params) if fit.design_params else "–",
+    }  # fmt: skip
+    same = fit.params == fit.design_params
+    with st.container(border=True, key="train_fit"):
+        note = t("train.fit_same" if same else "train.fit_resized", **words)
+        (st.info if same else st.warning)(note, icon=":material/aspect_ratio:")
+        c1, c2 = st.columns(2)
+        c1.button(
+            t("train.fit_use_size", data=words["data"]), key="train_fit_size",
+            icon=":material/crop:", width="stretch", on_click=guard(_size_to_data),
+            args=(fit.data_shape,),
+        )  # fmt: skip
+        if cfg.name in PETS_MODELS and spec.source not in ("folder", "upload", "challenge"):
+            c2.button(
+                t("train.fit_load_pets"), key="train_fit_pets", icon=":material/pets:",
+                width="stretch", on_click=guard(_load_pets_data),
+            )  # fmt: skip
+
+
+def _what_trains() -> tuple[ModelConfig, DatasetSpec, str | None]:
+    """Show the design and the data that will train; return (cfg, spec, error)."""
+    cfg, spec = state.model_cfg(), state.data_spec()
+    fit, error = _fit(cfg, spec)
+    left, right = st.columns(2)
+    with left, st.container(border=True):
+        st.markdown(f"**{t('train.model')}:** {ui.model_name(cfg.name)}")
+        if fit is not None and fit.params is not None:
+            st.markdown(
+                t("train.model_params", params=ui.count(fit.params),
+                  shape=_shape_text(fit.data_shape))
+            )  # fmt: skip
+        st.page_link("page_architecture.py", label=t("train.change_model"), icon=":material/edit:")
+    with right, st.container(border=True):
+        st.markdown(f"**{t('train.data')}:** {_source_name(spec.source)}")
+        st.caption(_spec_text(spec))
+        st.page_link("page_data.py", label=t("train.change_data"), icon=":material/edit:")
+    if fit is not None:
+        _fit_note(cfg, spec, fit)
+    _demo_buttons()
+    return cfg, spec, error
 
 
 def _settings() -> tuple[TrainConfig, bool]:
@@ -103,10 +248,11 @@ def _settings() -> tuple[TrainConfig, bool]:
         st.toggle, t("train.challenge"), key="train_challenge", default=False, url="challenge",
         help=t("train.challenge_help"),
     )  # fmt: skip
+    tr = translator()  # bound now: AppTest formats the options outside the run
     c1, c2, c3 = st.columns(3)
     optimizer = ui.widget(
         c1.selectbox, t("train.optimizer"), OPTIMIZERS, key="train_optimizer", default="adam",
-        url="opt", valid=lambda v: v in OPTIMIZERS, format_func=lambda o: t(f"train.opt_{o}"),
+        url="opt", valid=lambda v: v in OPTIMIZERS, format_func=lambda o: tr(f"train.opt_{o}"),
     )  # fmt: skip
     lr = ui.widget(
         c2.select_slider, t("train.learning_rate"), LEARNING_RATES, key="train_lr",
@@ -118,20 +264,25 @@ def _settings() -> tuple[TrainConfig, bool]:
     )  # fmt: skip
     c4, c5, c6 = st.columns(3)
     if challenge:
-        c4.number_input(
-            t("train.epochs"), value=CHALLENGE_EPOCHS, disabled=True, key="train_ep_lock"
-        )
-        c5.number_input(t("train.seed"), value=CHALLENGE_SEED, disabled=True, key="train_seed_lock")
+        ui.widget(
+            c4.number_input, t("train.epochs"), key="train_ep_lock", default=CHALLENGE_EPOCHS,
+            disabled=True,
+        )  # fmt: skip
+        ui.widget(
+            c5.number_input, t("train.seed"), key="train_seed_lock", default=CHALLENGE_SEED,
+            disabled=True,
+        )  # fmt: skip
         epochs, seed, early = CHALLENGE_EPOCHS, CHALLENGE_SEED, False
         c6.caption(t("train.challenge_locked"))
     else:
         epochs = ui.widget(
             c4.number_input, t("train.epochs"), 1, 200, key="train_epochs", default=10,
-            url="epochs",
+            url="epochs", valid=lambda v: isinstance(v, int) and 1 <= v <= 200,
         )  # fmt: skip
         seed = ui.widget(
-            c5.number_input, t("train.seed"), 0, 10_000, key="train_seed", default=0, url="seed"
-        )
+            c5.number_input, t("train.seed"), 0, 10_000, key="train_seed", default=0, url="seed",
+            valid=lambda v: isinstance(v, int) and 0 <= v <= 10_000,
+        )  # fmt: skip
         early = ui.widget(
             c6.toggle, t("train.early_stopping"), key="train_early", default=False,
             help=t("train.early_help"),
@@ -143,49 +294,63 @@ def _settings() -> tuple[TrainConfig, bool]:
     return cfg, bool(challenge)
 
 
-def _start(cfg, spec: DatasetSpec, train_cfg: TrainConfig, challenge: bool) -> None:
+def _start(cfg: ModelConfig, spec: DatasetSpec, train_cfg: TrainConfig, challenge: bool) -> bool:
+    """Queue the job; False (with the reason kept for the next run) when it cannot."""
     if challenge:
         spec = replace(spec, split=SplitSpec())  # the notebook's split: 20 %, seed 0
     try:
         with st.spinner(t("train.loading_data")):
             parts = split_spec(spec)
-        train_data, val_data = parts[0], parts[1]
         job = state.registry().submit(
-            cfg, train_data, val_data, train_cfg, owner=state.owner(),
+            cfg, parts[0], parts[1], train_cfg, owner=state.owner(),
             label=f"{cfg.name} · {spec.source}", tags=("challenge",) if challenge else (),
         )  # fmt: skip
     except ValueError as exc:
-        ui.error_box(str(exc))
-        return
+        st.session_state[START_ERROR] = str(exc)
+        return False
     st.session_state["train_job"] = job.id
     st.query_params["job"] = job.id
+    _set_view("run")
+    return True
 
 
-def _current_job():
-    reg = state.registry()
-    job = reg.get(st.query_params.get("job")) or reg.get(st.session_state.get("train_job"))
-    if job is not None:
-        st.session_state["train_job"] = job.id
-        st.query_params["job"] = job.id
-    return job
+def _others(job: Any) -> None:
+    others = [j for j in state.registry().jobs() if not j.done and (job is None or j.id != job.id)]
+    if others:
+        st.caption(t("train.others", n=len(others)))
 
 
+# ------------------------------------------------------------------------- live
 def _labels() -> dict[str, str]:
     keys = ("loss", "accuracy", "train", "val", "batch", "epoch")
     return {k: t(f"train.curve_{k}") for k in keys}
 
 
-def _live(job) -> None:
-    """Status, progress, curves and Stop for one job (polled while it runs)."""
+def _chance_note(job: Any) -> None:
+    """Validation accuracy stuck at chance for several epochs: say so, suggest fixes."""
+    k = len(job.train_data.class_names)
+    if k < 2:
+        return
+    since = compare.chance_since(job.history(), k)
+    if since is not None:
+        key = "train.chance_done" if job.done else "train.chance_live"
+        st.warning(t(key, epoch=since, chance=ui.percent(1 / k), k=k), icon=":material/casino:")
+
+
+def _curves_height(compact: bool) -> int:
+    """The curves fill what the 720-px screen leaves under the compact run view."""
+    s = ui.style()
+    return (380 if ui.projector() else 340) if compact else s.height
+
+
+def _live(job: Any, compact: bool = False) -> None:
+    """Status, progress, curves and notes for one job (polled while it runs)."""
     reg = state.registry()
-    status_text = t(f"train.status_{job.status}")
     if job.status == "queued":
         pos = reg.queue_position(job)
         st.info(t("train.queued", pos=pos or 1, running=reg.running), icon=":material/schedule:")
-    elif job.status == "running":
-        st.markdown(f"**{status_text}** · {t('train.device', device=job.device or '…')}")
     latest = job.latest
-    if latest is not None:
+    if latest is not None and not job.done:
         frac = min(1.0, latest["step"] / max(1, latest["steps"]))
         left = latest["seconds_left"]
         left_txt = "–" if not math.isfinite(left) else ui.count(left)
@@ -200,37 +365,139 @@ def _live(job) -> None:
         st.progress(0.0, text=t("train.starting"))
     if job.finishing:  # the last batch is done: Stop would do nothing now
         st.caption(t("train.finishing"))
-    stop = (
-        not job.done
-        and not job.finishing
-        and st.button(t("train.stop"), key="train_stop", icon=":material/stop_circle:")
-    )
-    if stop:
-        reg.stop(job.id)
-        st.rerun()
     s = ui.style()
     if job.batches or job.epochs:
+        from cnnlab.viz import curves_figure
+
         fig = curves_figure(
             list(job.batches), list(job.epochs), labels=_labels(), font_size=s.font_size,
-            line_width=s.line_width, height=s.height, total_epochs=job.train_cfg.epochs,
+            line_width=s.line_width, height=_curves_height(compact),
+            total_epochs=job.train_cfg.epochs,
         )  # fmt: skip
-        st.plotly_chart(fig, key="train_curves", config={"displayModeBar": False})
-    since = overfit_epoch(job.history())
+        ui.plot(fig, key="train_curves", config={"displayModeBar": False})
+    since = compare.overfit_epoch(job.history())
     if since is not None:
         st.warning(t("train.overfitting", epoch=since), icon=":material/trending_up:")
+    _chance_note(job)
     if job.done and st.session_state.get("_train_done_shown") != job.id:
         st.session_state["_train_done_shown"] = job.id
         st.rerun(scope="app")
 
 
+def _stop(job_id: str) -> None:
+    state.registry().stop(job_id)
+
+
+def _run_view(job: Any) -> None:
+    """From a click on Train: what trains in two short lines, Stop, then progress and
+    curves, all above the fold of a 1280×720 projector."""
+    st.title(t("train.title"))
+    what = t(
+        "train.run_line", model=ui.model_name(job.model_cfg.name),
+        data=_data_short(job.train_data.spec),
+    )  # fmt: skip
+    if job.status != "running":
+        what = f"{t(f'train.status_{job.status}')}: {what}"
+    left, right = st.columns([2, 1], vertical_alignment="center")
+    left.markdown(what)
+    left.caption(_settings_text(job.train_cfg))
+    if not job.done:
+        right.button(
+            t("train.stop"), key="train_stop", icon=":material/stop_circle:", width="stretch",
+            disabled=job.finishing, on_click=guard(_stop), args=(job.id,),
+        )  # fmt: skip
+    else:
+        right.button(
+            t("train.new_run"), key="train_new", icon=":material/tune:", width="stretch",
+            type="primary", on_click=guard(_set_view), args=("setup",),
+        )  # fmt: skip
+    busy = not job.done
+    st.fragment(run_every=1.0 if busy else None)(_live)(job, True)
+    _others(job)
+    if job.done:
+        _results(job)
+
+
+# ------------------------------------------------------------------------- results
 @st.cache_data(show_spinner=False, max_entries=4)
-def _predictions(job_id: str, _model, _x: np.ndarray) -> np.ndarray:
+def _predictions(job_id: str, _model: Any, _x: np.ndarray) -> np.ndarray:
     from cnnlab.inspect import predict_proba
 
     return predict_proba(_model, _x)
 
 
-def _results(job) -> None:
+def _metrics(res: Any) -> None:
+    st.subheader(t("train.results"))
+    hist = res.history
+    m = [*st.columns(2), *st.columns(2)] if ui.projector() else st.columns(4)
+    acc = hist.get("accuracy") or []
+    val = hist.get("val_accuracy") or []
+    m[0].metric(t("train.curve_accuracy"), ui.count(acc[-1], 3) if acc else "–")
+    m[1].metric(t("train.val_accuracy"), ui.count(val[-1], 3) if val else "–")
+    m[2].metric(t("train.time"), ui.count(res.seconds, 1) + " s")
+    m[3].metric(t("train.speed"), ui.count(res.images_per_second))
+    st.caption(t("train.finished_on", status=t(f"train.status_{res.status}"), device=res.device))
+
+
+def _confusion(job: Any, val: Any, probs: np.ndarray, names: list[str]) -> None:
+    """The confusion matrix; the images of one cell, first the commonest mistake."""
+    from cnnlab.inspect import confusion_matrix, first_cell
+    from cnnlab.viz import confusion_figure, upscale
+
+    pred = probs.argmax(axis=1)
+    cm = confusion_matrix(val.y, pred, len(names))
+    s = ui.style()
+    if st.session_state.get(CELL_FOR) != job.id:  # a new run: open on its own first cell
+        st.session_state[CELL_FOR] = job.id
+        st.session_state.pop("train_cell", None)
+        st.session_state.get("_keep", {}).pop("train_cell", None)
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown(f"**{t('train.confusion')}**")
+        fig = confusion_figure(
+            cm, names, true_label=t("train.true"), pred_label=t("train.predicted"),
+            font_size=s.font_size, height=s.height,
+        )  # fmt: skip
+        ui.plot(fig, key="train_cm", config={"displayModeBar": False})
+    with right:
+        cells = [(i, j) for i in range(len(names)) for j in range(len(names))]
+        text = {
+            c: t("train.cell", true=names[c[0]], pred=names[c[1]], n=ui.count(cm[c])) for c in cells
+        }
+        cell = ui.widget(
+            st.selectbox, t("train.pick_cell"), cells, key="train_cell", default=first_cell(cm),
+            valid=lambda v: v in cells, format_func=text.get,
+        )  # fmt: skip
+        idx = np.flatnonzero((val.y == cell[0]) & (pred == cell[1]))[:12]
+        if len(idx) == 0:
+            st.caption(t("train.cell_empty"))
+        else:
+            st.image(
+                [upscale(val.x[i], 96) for i in idx],
+                caption=[ui.count(probs[i, cell[1]], 2) for i in idx],
+                width=84,
+            )
+
+
+def _gallery(val: Any, probs: np.ndarray, names: list[str]) -> None:
+    from cnnlab.viz import upscale
+
+    pred = probs.argmax(axis=1)
+    st.markdown(f"**{t('train.gallery')}**")
+    st.caption(t("train.gallery_help", cls=names[-1]))
+    show = np.arange(min(8, len(val)))
+    wrong = np.flatnonzero(pred != val.y)[:4]
+    show = np.unique(np.concatenate([show, wrong]))[:12]
+    per_row = 4 if ui.projector() else 6
+    cols = st.columns(per_row)
+    for n, i in enumerate(show):
+        ok = pred[i] == val.y[i]
+        mark = "✓" if ok else f"✗ {t('train.wrong')}"
+        text = t("train.prediction", p=ui.count(probs[i, -1], 2), mark=mark, cls=names[pred[i]])
+        cols[n % per_row].image(upscale(val.x[i], 120), caption=text, width="stretch")
+
+
+def _results(job: Any) -> None:
     """Final metrics, confusion matrix with its images, a gallery, and the download."""
     if job.status == "failed":
         ui.error_box(job.error or t("train.status_failed"))
@@ -240,58 +507,13 @@ def _results(job) -> None:
     if job.result is None:
         return
     res, val = job.result, job.val_data
-    st.subheader(t("train.results"))
-    hist = res.history
-    m = st.columns(4)
-    m[0].metric(t("train.curve_accuracy"), f"{hist['accuracy'][-1]:.3f}" if hist else "–")
-    m[1].metric(t("train.val_accuracy"), f"{hist['val_accuracy'][-1]:.3f}" if hist else "–")
-    m[2].metric(t("train.time"), ui.count(res.seconds, 1) + " s")
-    m[3].metric(t("train.speed"), ui.count(res.images_per_second))
-    st.caption(t("train.finished_on", status=t(f"train.status_{res.status}"), device=res.device))
+    _metrics(res)
     if res.model is None:  # a diverged run saves no model
         return
     probs = _predictions(job.id, res.model, val.x)
-    pred = probs.argmax(axis=1)
     names = ui.class_names(val.class_names)
-    cm = confusion_matrix(val.y, pred, len(names))
-    s = ui.style()
-    left, right = st.columns([1, 1])
-    with left:
-        st.markdown(f"**{t('train.confusion')}**")
-        fig = confusion_figure(
-            cm, names, true_label=t("train.true"), pred_label=t("train.predicted"),
-            font_size=s.font_size, height=s.height,
-        )  # fmt: skip
-        st.plotly_chart(fig, key="train_cm", config={"displayModeBar": False})
-    with right:
-        cells = [(i, j) for i in range(len(names)) for j in range(len(names))]
-        cell = ui.widget(
-            st.selectbox, t("train.pick_cell"), cells, key="train_cell", default=(0, 1),
-            valid=lambda v: v in cells,
-            format_func=lambda c: t(
-                "train.cell", true=names[c[0]], pred=names[c[1]], n=int(cm[c[0], c[1]])
-            ),
-        )  # fmt: skip
-        idx = np.flatnonzero((val.y == cell[0]) & (pred == cell[1]))[:12]
-        if len(idx) == 0:
-            st.caption(t("train.cell_empty"))
-        else:
-            st.image(
-                [upscale(val.x[i], 96) for i in idx],
-                caption=[f"{probs[i, cell[1]]:.2f}" for i in idx],
-                width=84,
-            )
-    st.markdown(f"**{t('train.gallery')}**")
-    st.caption(t("train.gallery_help", cls=names[-1]))
-    show = np.arange(min(8, len(val)))
-    wrong = np.flatnonzero(pred != val.y)[:4]
-    show = np.unique(np.concatenate([show, wrong]))[:12]
-    cols = st.columns(6)
-    for n, i in enumerate(show):
-        ok = pred[i] == val.y[i]
-        mark = "✓" if ok else f"✗ {t('train.wrong')}"
-        text = t("train.prediction", p=f"{probs[i, -1]:.2f}", mark=mark, cls=names[pred[i]])
-        cols[n % 6].image(upscale(val.x[i], 120), caption=text, width="stretch")
+    _confusion(job, val, probs, names)
+    _gallery(val, probs, names)
     path = state.store().model_path(job.run_id) if job.run_id else None
     if path is not None:
         st.download_button(
@@ -300,6 +522,23 @@ def _results(job) -> None:
         )  # fmt: skip
 
 
+def _last_run(job: Any, current: bool) -> None:
+    """The last run under the setup: as it is when it trained the current design and
+    data, else folded away and labelled as an earlier run (its numbers are not theirs)."""
+    st.divider()
+    words = {"model": ui.model_name(job.model_cfg.name), "data": _data_short(job.train_data.spec)}
+    if current:
+        st.markdown(t("train.last_title", **words))
+        st.fragment(_live)(job)
+        _results(job)
+        return
+    with st.expander(t("train.earlier_title", **words), icon=":material/history:"):
+        st.caption(t("train.earlier_help"))
+        st.fragment(_live)(job)
+        _results(job)
+
+
+# ------------------------------------------------------------------------- upload
 def _upload_model() -> None:
     """A .keras file from elsewhere, loaded with safe_mode, handed to Inspect."""
     with st.expander(t("train.upload_title"), icon=":material/upload_file:"):
@@ -323,28 +562,43 @@ def _upload_model() -> None:
         st.page_link("page_inspect.py", label=t("train.to_inspect"), icon=":material/visibility:")
 
 
-ui.header("train")
-state.warm_keras()
-state.registry().warm()  # a worker process with Keras loaded, ready for Train
-job = _current_job()
-cfg, spec, design_error = _what_trains()
-train_cfg, challenge = _settings()
-if design_error:
-    ui.error_box(design_error)
-busy = job is not None and not job.done
-if st.button(
-    t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
-    disabled=bool(design_error) or busy,
-):  # fmt: skip
-    _start(cfg, spec, train_cfg, challenge)
-    job = _current_job()
+# ------------------------------------------------------------------------- page
+def _setup_view(job: Any) -> None:
+    ui.header("train")
+    cfg, spec, error = _what_trains()
+    current = job is not None and _same_setup(job, cfg, spec)
+    with st.container(border=True, key="train_settings"):
+        train_cfg, challenge = _settings()
+    if error:
+        ui.error_box(error)
+    if reason := st.session_state.pop(START_ERROR, None):
+        ui.error_box(reason)
     busy = job is not None and not job.done
-others = [j for j in state.registry().jobs() if not j.done and (job is None or j.id != job.id)]
-if others:
-    st.caption(t("train.others", n=len(others)))
-if job is not None:
-    st.divider()
-    st.fragment(run_every=1.0 if busy else None)(_live)(job)
-    if job.done:
-        _results(job)
-_upload_model()
+    if st.button(
+        t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
+        disabled=bool(error) or busy,
+    ):  # fmt: skip
+        if _start(cfg, spec, train_cfg, challenge):
+            st.rerun()
+        ui.error_box(st.session_state.pop(START_ERROR, ""))
+    _others(job)
+    if job is not None:
+        _last_run(job, current)
+    _upload_model()
+
+
+def render() -> None:
+    state.warm_keras()
+    state.registry().warm()  # a worker process with Keras loaded, ready for Train
+    job = _current_job()
+    if job is None:
+        st.session_state.pop(VIEW, None)
+    live = job is not None and not job.done
+    if job is not None and (live or st.session_state.get(VIEW) == "run"):
+        _run_view(job)
+    else:
+        _setup_view(job)
+
+
+if __name__ == "__main__":
+    render()

@@ -31,7 +31,11 @@ __all__ = [
 DEFAULT_SPEC = {"source": "shapes", "n": 2000, "size": 32}  # the fast demo
 
 
-@st.cache_resource(show_spinner=False)
+def _release(reg: JobRegistry) -> None:
+    reg.close()  # its worker processes end (a running job finishes first)
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
 def _registry(home: str) -> JobRegistry:
     return JobRegistry(RunStore(home))
 

@@ -282,6 +282,7 @@ def number(x: float, sig: int = 3) -> str:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
+
 def projector_css() -> str:
     """CSS for projector mode: larger base type and thicker focus outlines."""
     return (

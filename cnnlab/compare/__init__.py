@@ -16,8 +16,10 @@ True
 """
 
 from cnnlab.compare._challenge import (
+    CHALLENGE_DATA,
     CHALLENGE_EPOCHS,
     CHALLENGE_TAG,
+    NOTEBOOK_VAL_ACCURACY,
     SEEDS_TAG,
     SeedSpread,
     leaderboard,
@@ -26,10 +28,30 @@ from cnnlab.compare._challenge import (
 )
 from cnnlab.compare._delete import delete_runs
 from cnnlab.compare._describe import SETTINGS, describe_data, describe_model, settings
-from cnnlab.compare._flat import context_key, flat_config, flatten, signature, varying_keys
-from cnnlab.compare._history import Histories, History, best_and_final, overfit_epoch
+from cnnlab.compare._flat import (
+    context_key,
+    flat_config,
+    flatten,
+    key_parts,
+    signature,
+    varying_keys,
+)
+from cnnlab.compare._history import (
+    Histories,
+    History,
+    best_and_final,
+    chance_since,
+    overfit_epoch,
+)
 from cnnlab.compare._io import ImportedConfig, config_json, parse_config, to_csv
-from cnnlab.compare._step6 import STEP6, STEP6_TAG, step6_compare, step6_rows, step6_todo
+from cnnlab.compare._step6 import (
+    STEP6,
+    STEP6_TAG,
+    step6_compare,
+    step6_preset,
+    step6_rows,
+    step6_todo,
+)
 from cnnlab.compare._table import (
     SORT_KEYS,
     RunRow,
@@ -42,6 +64,8 @@ from cnnlab.compare._table import (
 
 __all__ = [
     "CHALLENGE_EPOCHS",
+    "CHALLENGE_DATA",
+    "NOTEBOOK_VAL_ACCURACY",
     "CHALLENGE_TAG",
     "SEEDS_TAG",
     "STEP6",
@@ -54,12 +78,14 @@ __all__ = [
     "SeedSpread",
     "best_and_final",
     "overfit_epoch",
+    "chance_since",
     "flatten",
     "flat_config",
     "describe_model",
     "describe_data",
     "settings",
     "varying_keys",
+    "key_parts",
     "RunRow",
     "run_row",
     "run_table",
@@ -71,6 +97,7 @@ __all__ = [
     "leaderboard",
     "seed_spread",
     "missing_seeds",
+    "step6_preset",
     "step6_rows",
     "step6_todo",
     "step6_compare",

@@ -9,7 +9,7 @@ from typing import Any
 
 from cnnlab.runs import RunRecord
 
-__all__ = ["flatten", "flat_config", "varying_keys", "signature", "context_key"]
+__all__ = ["flatten", "flat_config", "varying_keys", "signature", "context_key", "key_parts"]
 
 # Keys that never change a result (left out of signatures).
 _NO_EFFECT = ("train.filter_snapshots", "model.name")
@@ -127,3 +127,23 @@ def context_key(train_cfg: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     data = data if "spec" in data or "n_train" in data else {"spec": data}
     train = {k: v for k, v in train_cfg.items() if k != "filter_snapshots"}
     return _hash({"train": train, "data": _data_id(data)})
+
+
+def key_parts(key: str) -> list[tuple[str, int | None]]:
+    """A dotted key as (name, 1-based position or None) pairs, for people to read.
+
+    A list index is attached to the name before it and counted from 1, so that a page can
+    word ``model.blocks.1.kind`` as "model › block 2 › kind" in any language.
+
+    >>> key_parts("model.blocks.1.kind")
+    [('model', None), ('blocks', 2), ('kind', None)]
+    >>> key_parts("model.head.dense.0.units")
+    [('model', None), ('head', None), ('dense', 1), ('units', None)]
+    """
+    out: list[tuple[str, int | None]] = []
+    for part in str(key).split("."):
+        if part.isdigit() and out and out[-1][1] is None:
+            out[-1] = (out[-1][0], int(part) + 1)
+        else:
+            out.append((part, None))
+    return out

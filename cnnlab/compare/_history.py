@@ -12,7 +12,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-__all__ = ["History", "Histories", "best_and_final", "overfit_epoch"]
+__all__ = ["History", "Histories", "best_and_final", "overfit_epoch", "chance_since"]
 
 History: TypeAlias = Mapping[str, Sequence[float | None]]  # metric → per-epoch values
 Histories: TypeAlias = Mapping[str, History]  # run id → its history
@@ -61,3 +61,42 @@ def overfit_epoch(history: Mapping[str, Sequence[float]], *, patience: int = 2) 
     rising = all(val[i] > val[i - 1] for i in after)
     falling = all(loss[i] < loss[i - 1] for i in after)
     return best + 1 if rising and falling else None
+
+
+def chance_since(
+    history: Mapping[str, Sequence[float | None]],
+    num_classes: int,
+    *,
+    margin: float = 0.03,
+    epochs: int = 3,
+) -> int | None:
+    """The 1-based epoch since which validation accuracy sits at chance, or None.
+
+    Chance is ``1 / num_classes``: what guessing (or always answering one class of a
+    balanced set) scores. Returns the first epoch of the trailing run of epochs whose
+    ``val_accuracy`` lies within ``margin`` of chance, when that run is at least
+    ``epochs`` long (a network that learned nothing: too high a learning rate, dead
+    units, a bug in the data); None otherwise, or with fewer logged epochs.
+
+    >>> chance_since({"val_accuracy": [0.5, 0.5, 0.51, 0.5]}, 2)
+    1
+    >>> chance_since({"val_accuracy": [0.5, 0.5, 0.7, 0.5, 0.5]}, 2) is None  # only 2 now
+    True
+    >>> chance_since({"val_accuracy": [0.9, 0.34, 0.33, 0.32]}, 3)
+    2
+    """
+    if int(num_classes) != num_classes or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer ≥ 2, got {num_classes!r}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be ≥ 1, got {epochs!r}")
+    chance = 1.0 / num_classes
+    vals = list(history.get("val_accuracy") or [])
+    start = len(vals)
+    for i in range(len(vals) - 1, -1, -1):
+        v = vals[i]
+        if v is None or not math.isfinite(float(v)) or abs(float(v) - chance) > margin:
+            break
+        start = i
+    if len(vals) - start < epochs:
+        return None
+    return start + 1

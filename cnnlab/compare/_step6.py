@@ -6,15 +6,16 @@ L2 regularisation its "Normalización y regularización" section recommends for 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cnnlab.compare._flat import context_key
+from cnnlab.compare._flat import _model_id, context_key
 from cnnlab.compare._history import Histories
 from cnnlab.compare._table import run_row
 from cnnlab.runs import LIVE_STATUSES, RunRecord
 
-__all__ = ["STEP6", "STEP6_TAG", "step6_rows", "step6_todo", "step6_compare"]
+__all__ = ["STEP6", "STEP6_TAG", "step6_preset", "step6_rows", "step6_todo", "step6_compare"]
 
 STEP6_TAG = "step6"  # the tutorial's step-6 variants; "step6:<experiment>" names which
 
@@ -26,6 +27,51 @@ STEP6: dict[str, tuple[str, str]] = {
     "head": ("seed_shapes", "shapes_flatten"),  # GAP vs Flatten + Dense(128)
     "l2": ("seed_shapes", "shapes_l2"),  # no weight decay vs L2 1e-3 on the conv kernels
 }
+
+
+def _design(model_cfg: Mapping[str, Any]) -> str:
+    """A model configuration without its name, as comparable text."""
+    return json.dumps(
+        {k: v for k, v in _model_id(model_cfg).items() if k != "name"}, sort_keys=True, default=str
+    )
+
+
+def step6_preset(model_cfg: Mapping[str, Any]) -> str | None:
+    """Which step-6 preset a run's model is (its configuration, whatever its name), or None.
+
+    ``model_cfg`` as a run records it (``ModelConfig.to_dict()``, already sized to its
+    data): the shapes demo trained on the Train page is the step-6 baseline.
+
+    >>> from cnnlab.model import PRESETS
+    >>> step6_preset({**PRESETS["seed_shapes"].to_dict(), "name": "my copy"})
+    'seed_shapes'
+    >>> step6_preset(PRESETS["seed_pets"].to_dict()) is None
+    True
+    """
+    from cnnlab.model import PRESETS, ModelConfig
+
+    if not isinstance(model_cfg, Mapping):
+        return None
+    try:
+        cfg = ModelConfig.from_dict(dict(model_cfg))
+    except (TypeError, ValueError):
+        return None
+    mine = _design(cfg.to_dict())
+    for name in dict.fromkeys(p for pair in STEP6.values() for p in pair):
+        preset = PRESETS[name].with_data(input_shape=cfg.input_shape, num_classes=cfg.num_classes)
+        if _design(preset.to_dict()) == mine:
+            return name
+    return None
+
+
+def _reusable(rec: RunRecord) -> str | None:
+    """The step-6 preset a run counts as: a step-6 run by its name, any other finished or
+    live run by its configuration (an identical run is never trained twice)."""
+    if STEP6_TAG in rec.tags:
+        return rec.model_cfg.get("name")
+    if rec.status in (*LIVE_STATUSES, "finished"):
+        return step6_preset(rec.model_cfg)
+    return None
 
 
 def _step6_experiment(rec: RunRecord) -> str | None:
@@ -41,19 +87,25 @@ def step6_rows(
     *,
     context: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The step-6 runs (tag ``step6``), optionally only those trained in ``context``
-    (:func:`context_key`): a :func:`run_row` plus ``experiment`` and ``seconds_per_epoch``.
+    """The step-6 runs, optionally only those trained in ``context`` (:func:`context_key`):
+    a :func:`run_row` plus ``experiment`` and ``seconds_per_epoch``.
 
+    Step-6 runs are those tagged ``step6``, and any other run whose model is a step-6
+    preset (:func:`step6_preset`, e.g. the shapes demo trained on the Train page with the
+    same settings): its ``model`` is then the preset's name and its experiment None.
     A model trained for several experiments (the baseline) appears once per run.
     Sorted by parameter count.
     """
     rows = []
     for rec in records:
-        if STEP6_TAG not in rec.tags:
+        preset = _reusable(rec)
+        if preset is None:
             continue
         if context is not None and context_key(rec.train_cfg, rec.data) != context:
             continue
         row: dict[str, Any] = dict(run_row(rec, histories.get(rec.id, {})))
+        if STEP6_TAG not in rec.tags:
+            row["model"] = preset
         row["experiment"] = _step6_experiment(rec)
         n = row["epochs_run"]
         row["seconds_per_epoch"] = row["seconds"] / n if row["seconds"] and n else None
@@ -66,16 +118,15 @@ def step6_todo(experiment: str, records: Sequence[RunRecord], *, context: str) -
     """Presets of one step-6 experiment that still need a run in ``context``.
 
     A preset already finished, queued or running there (any step-6 experiment, e.g. the
-    shared baseline) is not trained again.
+    shared baseline) is not trained again; nor is one that an untagged run of the same
+    configuration already trained there (the shapes demo from the Train page).
     """
     if experiment not in STEP6:
         raise ValueError(f"step-6 experiment must be one of {tuple(STEP6)}, got {experiment!r}")
     have = {
-        r.model_cfg.get("name")
+        _reusable(r)
         for r in records
-        if STEP6_TAG in r.tags
-        and r.status in (*LIVE_STATUSES, "finished")
-        and context_key(r.train_cfg, r.data) == context
+        if r.status in (*LIVE_STATUSES, "finished") and context_key(r.train_cfg, r.data) == context
     }
     return [p for p in STEP6[experiment] if p not in have]
 

@@ -1,4 +1,5 @@
-"""Datasets to train on: synthetic shapes, LFW faces, Keras datasets and image folders.
+"""Datasets to train on: synthetic shapes, synthetic cats and dogs (the 10-epoch challenge),
+LFW faces, Keras datasets and image folders.
 
 Every loader returns a ``Dataset``: x ``(N, H, W, C) uint8`` raw pixels (the model
 rescales them itself), y ``(N,) int64``, ``class_names`` and where it came from.
@@ -10,8 +11,11 @@ rescales them itself), y ``(N,) int64``, ``class_names`` and where it came from.
 """
 
 from cnnlab.data._augment import FLIPS, AugmentConfig, augment, augment_many
+from cnnlab.data._challenge import CHALLENGE_CLASSES, make_challenge
+from cnnlab.data._counts import split_counts
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._decode import EXTENSIONS, FITS
+from cnnlab.data._display import plain_detail, shown_name
 from cnnlab.data._folder import REASONS, FolderReport, Skipped, load_folder, parse_image_size
 from cnnlab.data._keras import KERAS_SETS, KerasDataError, keras_cache_dir, load_keras
 from cnnlab.data._lfw import load_lfw
@@ -28,6 +32,7 @@ from cnnlab.data._roots import (
 from cnnlab.data._shapes import SHAPE_CLASSES, make_shapes
 from cnnlab.data._spec import (
     SOURCES,
+    ChallengeSpec,
     DatasetSpec,
     FolderSpec,
     KerasSpec,
@@ -45,6 +50,8 @@ __all__ = [
     "Dataset",
     "SHAPE_CLASSES",
     "make_shapes",
+    "CHALLENGE_CLASSES",
+    "make_challenge",
     "load_lfw",
     "KERAS_SETS",
     "KerasDataError",
@@ -75,6 +82,7 @@ __all__ = [
     "DatasetSpec",
     "SplitSpec",
     "ShapesSpec",
+    "ChallengeSpec",
     "LfwSpec",
     "KerasSpec",
     "FolderSpec",
@@ -89,4 +97,7 @@ __all__ = [
     "AugmentConfig",
     "augment",
     "augment_many",
+    "shown_name",
+    "plain_detail",
+    "split_counts",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from cnnlab.data._challenge import make_challenge
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._folder import FolderReport, load_folder
 from cnnlab.data._keras import load_keras
@@ -19,6 +20,7 @@ from cnnlab.data._lfw import load_lfw
 from cnnlab.data._roots import resolve_folder, upload_path
 from cnnlab.data._shapes import make_shapes
 from cnnlab.data._spec import (
+    ChallengeSpec,
     DatasetSpec,
     FolderSpec,
     LfwSpec,
@@ -64,6 +66,8 @@ def load_spec(spec: Mapping[str, Any] | DatasetSpec) -> tuple[Dataset, FolderRep
             noise=s.noise,
             clutter=s.clutter,
         )
+    elif isinstance(s, ChallengeSpec):
+        ds = make_challenge(s.n, size=s.size, seed=s.seed)
     elif isinstance(s, LfwSpec):
         ds = load_lfw()
     else:

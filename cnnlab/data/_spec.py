@@ -1,7 +1,7 @@
 """Dataset recipes: small typed specs that rebuild a dataset anywhere.
 
-One frozen dataclass per source (:class:`ShapesSpec`, :class:`LfwSpec`, :class:`KerasSpec`,
-:class:`FolderSpec`, :class:`UploadSpec`), each with its train/validation split
+One frozen dataclass per source (:class:`ShapesSpec`, :class:`ChallengeSpec`, :class:`LfwSpec`,
+:class:`KerasSpec`, :class:`FolderSpec`, :class:`UploadSpec`), each with its train/validation split
 (:class:`SplitSpec`), ``to_dict()`` (JSON-safe: what the URL, the run store and a config
 file hold), ``describe()`` and ``num_classes``. :func:`parse_spec` reads the dict form.
 The Data page publishes one; the Train page (or a notebook) calls ``from_spec`` to get the
@@ -28,6 +28,7 @@ __all__ = [
     "SOURCES",
     "SplitSpec",
     "ShapesSpec",
+    "ChallengeSpec",
     "LfwSpec",
     "KerasSpec",
     "FolderSpec",
@@ -106,6 +107,28 @@ class ShapesSpec(_Spec):
             f"shapes: {self.n:,} images {h}×{w}×{c}, classes {', '.join(self.classes)}, "
             f"noise {self.noise}, clutter {self.clutter}, seed {self.seed}"
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChallengeSpec(_Spec):
+    """Synthetic cats and dogs by :func:`cnnlab.data.make_challenge`: the 10-epoch challenge."""
+
+    source: ClassVar[str] = "challenge"
+    n: int = 3000  # images in all, half cats, half dogs (the challenge: 3,000)
+    size: int = 32  # side in pixels; RGB (the challenge: 32, quick on a CPU)
+    seed: int = 0  # which animals are drawn
+
+    @property
+    def num_classes(self) -> int:
+        return 2
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (int(self.size), int(self.size), 3)
+
+    def describe(self) -> str:
+        h, w, c = self.input_shape
+        return f"challenge: {self.n:,} images {h}×{w}×{c}, classes cat, dog, seed {self.seed}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,9 +212,9 @@ class UploadSpec(_ImagesSpec):
         return self._describe(self.id)
 
 
-DatasetSpec = ShapesSpec | LfwSpec | KerasSpec | FolderSpec | UploadSpec
+DatasetSpec = ShapesSpec | ChallengeSpec | LfwSpec | KerasSpec | FolderSpec | UploadSpec
 _CLASSES: dict[str, type[_Spec]] = {
-    c.source: c for c in (ShapesSpec, LfwSpec, KerasSpec, FolderSpec, UploadSpec)
+    c.source: c for c in (ShapesSpec, ChallengeSpec, LfwSpec, KerasSpec, FolderSpec, UploadSpec)
 }
 SOURCES: tuple[str, ...] = tuple(_CLASSES)
 

@@ -33,7 +33,7 @@ from cnnlab.inspect._graph import (
     map_layers,
 )
 from cnnlab.inspect._maps import feature_maps, layer_outputs
-from cnnlab.inspect._predictions import confusion_matrix, predict_proba
+from cnnlab.inspect._predictions import confusion_matrix, first_cell, predict_proba
 from cnnlab.inspect._receptive import (
     Region,
     RFRow,
@@ -82,4 +82,5 @@ __all__ = [
     # predictions
     "predict_proba",
     "confusion_matrix",
+    "first_cell",
 ]

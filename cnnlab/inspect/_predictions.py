@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import keras
     import numpy.typing as npt
 
-__all__ = ["predict_proba", "confusion_matrix"]
+__all__ = ["predict_proba", "confusion_matrix", "first_cell"]
 
 
 def predict_proba(model: keras.Model, x: npt.ArrayLike, *, batch_size: int = 256) -> np.ndarray:
@@ -44,3 +44,27 @@ def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, k: int) -> np
     cm = np.zeros((k, k), dtype=np.int64)
     np.add.at(cm, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
     return cm
+
+
+def first_cell(cm: npt.ArrayLike) -> tuple[int, int]:
+    """The cell of a confusion matrix worth opening first: ``(true, predicted)``.
+
+    The largest off-diagonal count (the commonest mistake; ties: the first in reading
+    order); with no mistake at all, the largest diagonal count. Never an empty cell
+    unless the whole matrix is empty (then ``(0, 0)``).
+
+    >>> first_cell(np.array([[50, 3], [7, 40]]))
+    (1, 0)
+    >>> first_cell(np.array([[0, 0], [0, 9]]))
+    (1, 1)
+    """
+    m = np.asarray(cm)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
+        raise ValueError(f"cm must be a non-empty square (k, k) matrix, got shape {m.shape}")
+    off = m.astype(np.int64).copy()
+    np.fill_diagonal(off, -1)
+    if off.max() > 0:
+        i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+        return int(i), int(j)
+    d = int(np.argmax(np.diag(m)))
+    return d, d

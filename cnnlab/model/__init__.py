@@ -23,9 +23,12 @@ from cnnlab.model._config import (
     decode_config,
     encode_config,
 )
+from cnnlab.model._fit import DataFit, fit_to_data
 from cnnlab.model._layers import ConfigError, LayerRow, LayerSpec, Regularizer, walk
+from cnnlab.model._names import changes, edited_name
 from cnnlab.model._presets import PRESETS
 from cnnlab.model._table import ModelStats, layer_table, model_stats, validate
+from cnnlab.model._text import l2_text, short_number
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +37,7 @@ __all__ = [
     "Block",
     "ConfigError",
     "ConvBlock",
+    "DataFit",
     "DenseLayer",
     "DropoutBlock",
     "Head",
@@ -44,11 +48,16 @@ __all__ = [
     "PoolBlock",
     "Regularizer",
     "build_model",
+    "changes",
     "decode_config",
+    "edited_name",
     "encode_config",
+    "fit_to_data",
     "keras_code",
+    "l2_text",
     "layer_table",
     "model_stats",
+    "short_number",
     "validate",
     "walk",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["PALETTE", "color", "overlay_figure", "step6_figure", "seeds_figure"]
+__all__ = ["PALETTE", "accuracy_axis", "color", "overlay_figure", "step6_figure", "seeds_figure"]
 
 # Distinct on a projector and for the common colour-vision deficiencies (Okabe–Ito first,
 # then darker Tableau tones).
@@ -42,6 +42,22 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def accuracy_axis(low: float = 0.0) -> dict[str, Any]:
+    """Axis settings for an accuracy: from ``low`` (clipped to [0, 0.9]) up to 1, with a
+    little headroom for the markers at 1.0 but never a tick above it.
+
+    >>> accuracy_axis(0.42)["range"], accuracy_axis(-1)["range"][0]
+    ([0.42, 1.02], 0.0)
+    """
+    lo = min(max(0.0, float(low)), 0.9)
+    return {
+        "range": [lo, 1.02],
+        "tickformat": ".2~f",
+        "tick0": 0.0,
+        "dtick": 0.1 if lo < 0.5 else 0.05,
+    }
+
+
 def _layout(fig: go.Figure, *, font_size: int, height: int, top: int = 40) -> None:
     fig.update_layout(
         height=height,
@@ -51,6 +67,10 @@ def _layout(fig: go.Figure, *, font_size: int, height: int, top: int = 40) -> No
     )
     fig.update_xaxes(showgrid=True, gridcolor="#e5e5e5", zeroline=False, linecolor="#444")
     fig.update_yaxes(showgrid=True, gridcolor="#e5e5e5", zeroline=False, linecolor="#444")
+    # Sizes of their own: a dashboard theme would set small ones, a projector needs these.
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size)
+    fig.update_layout(legend_font_size=font_size)
 
 
 def overlay_figure(
@@ -103,7 +123,7 @@ def overlay_figure(
     fig.update_xaxes(
         title_text=labels["epoch"], range=[0.7, longest + 0.3], dtick=1 if longest <= 20 else None
     )
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_yaxes(**accuracy_axis(0.0), row=1, col=2)
     fig.update_annotations(font_size=font_size + 2)  # subplot titles follow the mode
     _layout(fig, font_size=font_size, height=height)
     fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0})
@@ -144,6 +164,7 @@ def step6_figure(
                 },
                 text=[f"{model}<br>{s:,.0f} s" for s in secs],
                 textposition="top center",
+                cliponaxis=False,  # a bubble at accuracy 1.0 keeps its label above the axis
                 name=model,
                 hovertemplate=(
                     f"{model}<br>{labels['params']}: %{{x:,}}<br>"
@@ -156,8 +177,8 @@ def step6_figure(
     ys = [r["best_val_acc"] for r in done]
     low = min(ys, default=0.5)
     fig.update_xaxes(title_text=labels["params"], type="log")
-    fig.update_yaxes(title_text=labels["accuracy"], range=[max(0.0, low - 0.12), 1.06])
-    _layout(fig, font_size=font_size, height=height, top=20)
+    fig.update_yaxes(title_text=labels["accuracy"], **accuracy_axis(low - 0.12))
+    _layout(fig, font_size=font_size, height=height, top=20 + 3 * font_size)
     fig.update_layout(showlegend=False)
     return fig
 
@@ -230,7 +251,8 @@ def seeds_figure(
         ticktext=[g[0] for g in groups],
         range=[-0.6, len(groups) - 0.4],
     )
-    fig.update_yaxes(title_text=labels["accuracy"])
+    lows = [min(v) for _, _, v in groups if len(v)]
+    fig.update_yaxes(title_text=labels["accuracy"], **accuracy_axis(min(lows, default=0.5) - 0.05))
     _layout(fig, font_size=font_size, height=height, top=20)
     fig.update_layout(showlegend=False)
     return fig

@@ -229,8 +229,13 @@ def params_figure(
     font_size: int = 14,
     row_height: int = 30,
     names: tuple[str, str] = ("trainable", "non-trainable"),
+    thousands: str = ",",
 ) -> go.Figure:
-    """Horizontal bars: parameters of each layer that has weights (top = first layer)."""
+    """Horizontal bars: parameters of each layer that has weights (top = first layer).
+
+    ``thousands`` groups the counts written on the bars ("18,432"; a no-break space in
+    Spanish, where a comma is the decimal mark).
+    """
     weighted = [r for r in rows if r.params > 0]
     y = [r.name for r in weighted]
     bars = [
@@ -241,7 +246,7 @@ def params_figure(
             "name": names[0],
             "orientation": "h",
             "marker": {"color": "#0072B2"},
-            "text": [f"{r.params:,}" for r in weighted],
+            "text": [_grouped(r.params, thousands) for r in weighted],
             "textposition": "outside",
             "cliponaxis": False,
             "textfont": {"size": font_size * 0.85},
@@ -271,6 +276,11 @@ def params_figure(
         "showlegend": frozen,
     }
     return _figure(bars, layout)
+
+
+def _grouped(n: int, thousands: str) -> str:
+    """``n`` with its thousands grouped by ``thousands``: 18432 → "18,432" / "18 432"."""
+    return f"{n:,}".replace(",", thousands)
 
 
 PARAM_GROUPS = ("conv", "batch_norm", "dense", "output")
@@ -303,8 +313,10 @@ def compare_figure(
     group_names: dict[str, str] | None = None,
     font_size: int = 14,
     height: int = 220,
+    thousands: str = ",",
 ) -> go.Figure:
-    """One stacked bar per design: how many parameters sit in each kind of layer."""
+    """One stacked bar per design: how many parameters sit in each kind of layer
+    (counts grouped with ``thousands``, as :func:`params_figure`)."""
     group_names = group_names or {}
     colors = dict(zip(PARAM_GROUPS, ("#0072B2", "#E69F00", "#009E73", "#D55E00"), strict=True))
     groups = [param_groups(t) for t in tables]
@@ -318,7 +330,7 @@ def compare_figure(
             "name": group_names.get(g, g),
             "orientation": "h",
             "marker": {"color": colors[g]},
-            "text": [f"{gr[g]:,}" if gr[g] > 0.15 * biggest else "" for gr in groups],
+            "text": [_grouped(gr[g], thousands) if gr[g] > 0.15 * biggest else "" for gr in groups],
             "textposition": "inside",
             "insidetextanchor": "middle",
             "textangle": 0,
@@ -330,7 +342,7 @@ def compare_figure(
         {
             "x": total,
             "y": name,
-            "text": f" {total:,}",
+            "text": " " + _grouped(total, thousands),
             "showarrow": False,
             "xanchor": "left",
             "font": {"size": font_size * 0.9},

@@ -88,11 +88,29 @@ def curves_figure(
     fig.update_layout(
         height=height,
         font={"size": font_size},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "y": -0.22},
+        # The legend on top, above the subplot titles: below, large projector type ran
+        # it into the axis titles.
+        margin={"l": 10, "r": 10, "t": 44 + 2 * font_size, "b": 10},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "x": 0,
+            "font": {"size": font_size},
+        },  # fmt: skip
         uirevision="curves",  # keep zoom while the curves grow
     )
+    _sized(fig, font_size)
     return fig
+
+
+def _sized(fig: go.Figure, font_size: int) -> None:
+    """Ticks, axis titles and subplot titles at ``font_size`` (a dashboard theme sets its
+    own small sizes otherwise, and a projector needs the large ones)."""
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size)
+    fig.update_annotations(font_size=font_size + 2)
 
 
 def confusion_figure(
@@ -128,4 +146,5 @@ def confusion_figure(
     fig.update_layout(
         height=height, font={"size": font_size}, margin={"l": 10, "r": 10, "t": 60, "b": 10}
     )
+    _sized(fig, font_size)
     return fig

@@ -1,4 +1,8 @@
-"""AppTest helpers: the whole app (navigation + sidebar), opened on one page."""
+"""AppTest helpers: the whole app (navigation + sidebar), opened on one page.
+
+``open_app(page)`` runs the app once, already on ``page``: what a browser opening
+``/<url path>?lang=…`` gets (sidebar, navigation, that page), without running Home first.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,25 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from dashboard.app import PAGES as _APP_PAGES
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
-# (page file, url path) in teaching order, as dashboard/app.py lists them.
-PAGES = [
-    ("page_home.py", "home"),
-    ("page_kernels.py", "kernels"),
-    ("page_pooling.py", "pooling"),
-    ("page_architecture.py", "architecture"),
-    ("page_data.py", "data"),
-    ("page_train.py", "train"),
-    ("page_inspect.py", "inspect"),
-    ("page_experiments.py", "experiments"),
-]
+# (page file, url path) in teaching order, from dashboard/app.py.
+PAGES = [(file, slug) for file, slug, _icon in _APP_PAGES]
+_SLUG = dict(PAGES)
 
 
 def open_app(page_file: str = "page_home.py", *, lang: str = "en", timeout: float = 60) -> AppTest:
-    """Run the app, set the language, switch to ``page_file`` and run it."""
+    """Run the app once in ``lang``, on ``page_file``, as a link to that page opens it."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.query_params["lang"] = lang
+    # st.Page identifies a page by the hash of its url path; a browser's first request
+    # names it the same way. (AppTest.switch_page can only name it after a first run.)
+    at._page_hash = calc_hash(_SLUG[page_file])
     at.run()
-    if page_file != "page_home.py":
-        at.switch_page(page_file).run()
     return at
 
 
@@ -36,3 +36,50 @@ def open_app(page_file: str = "page_home.py", *, lang: str = "en", timeout: floa
 def _isolated_home(tmp_path, monkeypatch):
     """Runs and caches go to a fresh CNNLAB_HOME for every app test."""
     monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab_home"))
+
+
+@pytest.fixture(autouse=True)
+def _no_warm_worker(monkeypatch):
+    """Opening the Train page warms a training worker (a process importing Keras, ~4 s of
+    CPU) so that a job starts sooner. App tests get a fresh registry each, so that would be
+    one process per test; a submitted job still starts its own worker."""
+    from cnnlab.jobs import JobRegistry
+
+    monkeypatch.setattr(JobRegistry, "warm", lambda self: None)
+
+
+_LIGHT_PAGES = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+imported = lambda: {{"tf": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.run()
+for page in ("page_kernels.py", "page_pooling.py"):
+    at.switch_page(page).run()
+assert not at.exception, at.exception
+light = imported()
+at.switch_page("page_architecture.py").run()
+uid = at.session_state["architecture_uids"][0]
+at.select_slider(key=f"architecture_e_b{{uid}}_filters").set_value(24).run()
+assert not at.exception, at.exception
+after = imported()
+print(json.dumps({{"home_kernels_pooling": light,
+                  "architecture": {{k: v and not light[k] for k, v in after.items()}}}}))
+"""
+
+
+@pytest.fixture(scope="session")
+def light_pages_imports() -> dict:
+    """What a fresh process has imported after Home, Kernels and Pooling, and what the
+    Architecture page (a design edited) added: ``{"tf": bool, "keras": bool}`` each. One
+    subprocess for both checks (test_shell.py, test_page_architecture.py)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _LIGHT_PAGES.format(app=APP)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

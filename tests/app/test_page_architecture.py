@@ -173,7 +173,8 @@ def test_a_link_reopens_the_same_design():
     cfg = replace(PRESETS["seed_shapes"], blocks=(ConvBlock(8, 5), *PRESETS["seed_shapes"].blocks))
     at = _open(arch=encode_config(cfg))
     assert not at.exception, at.exception
-    assert at.session_state["model_cfg"] == cfg.to_dict()
+    # The same design, named after its preset and what changed (a block was added).
+    assert at.session_state["model_cfg"] == replace(cfg, name="seed_shapes+blocks").to_dict()
     assert _column(at, "shape")[2] == "(32, 32, 8)"
 
 
@@ -280,3 +281,154 @@ def test_a_link_with_an_invalid_l2_names_it():
     # Choosing a factor from the slider fixes it.
     at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_l2").set_value(0.0).run()
     assert not at.error and at.session_state["model_cfg"] == seed.to_dict()
+
+
+# ------------------------------------------------------------- classroom-proof page
+def _texts(at) -> str:
+    return " ".join(
+        str(e.value) for kind in ("markdown", "caption", "error", "info") for e in at.get(kind)
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_each_language_and_on_the_projector(lang):
+    at = open_app(PAGE, lang=lang)
+    at.toggle(key="projector").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert _metric(at, "total", lang) == {"en": "23,762", "es": "23\u00a0762"}[lang]
+    # The projector's table drops the type and FLOPs columns (room for big type).
+    assert catalog(lang)["architecture.col_type"] not in _table(at).columns
+    assert at.title[0].value == catalog(lang)["architecture.title"]
+
+
+def test_switching_language_and_projector_keeps_every_choice():
+    at = open_app(PAGE)
+    _pick(at, "seed_pets")
+    b0, b1 = f"architecture_e_b{_uid(at, 0)}_", f"architecture_e_b{_uid(at, 1)}_"
+    at.select_slider(key=b0 + "filters").set_value(48)
+    at.selectbox(key=b0 + "activation").set_value("elu")
+    at.select_slider(key=b0 + "l2").set_value(1e-4)
+    at.segmented_control(key=b1 + "mode").set_value("avg")
+    at.selectbox(key="architecture_e_flip").set_value("vertical")
+    at.radio(key="architecture_e_pooling").set_value("gap").run()
+    at.selectbox(key="architecture_compare").set_value("pets_gap").run()
+    assert not at.exception, at.exception
+    chosen = ModelConfig.from_dict(at.session_state["model_cfg"])
+    for key, value in (("lang", "es"), ("projector", True), ("lang", "en"), ("projector", False)):
+        if key == "lang":
+            at.segmented_control(key="lang").set_value(value).run()
+        else:
+            at.toggle(key="projector").set_value(value).run()
+        assert not at.exception, (key, value, at.exception)
+        assert not at.error, (key, value, [e.value for e in at.error])
+        assert ModelConfig.from_dict(at.session_state["model_cfg"]) == chosen
+        assert at.selectbox(key="architecture_preset").value == "seed_pets"
+        assert at.selectbox(key=b0 + "activation").value == "elu"
+        assert at.segmented_control(key=b1 + "mode").value == "avg"
+        assert at.selectbox(key="architecture_e_flip").value == "vertical"
+        assert at.radio(key="architecture_e_pooling").value == "gap"
+        assert at.selectbox(key="architecture_compare").value == "pets_gap"
+    # Clicking after the switch sends a value, never a stale label.
+    at.segmented_control(key="lang").set_value("es").run()
+    at.selectbox(key=b0 + "padding").set_value("valid").run()
+    assert not at.exception, at.exception
+    assert ModelConfig.from_dict(at.session_state["model_cfg"]).blocks[0].padding == "valid"
+
+
+def _encoded(d) -> str:
+    import base64
+    import json
+    import zlib
+
+    raw = json.dumps(d).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"preset": "99"},
+        {"preset": "-3", "projector": "abc"},
+        {"arch": "abc"},
+        {"arch": _encoded([1, 2])},
+        {"arch": _encoded({"blocks": [{"kind": "conv", "filters": 1e308}]})},
+        {"arch": _encoded({"blocks": [{"kind": "conv", "filters": "abc", "padding": 7}]})},
+        {"arch": _encoded({"blocks": [{"kind": "conv", "batch_norm": "x"}]})},
+        {"arch": _encoded({"blocks": [{"kind": "pool", "mode": "zzz", "padding": 7}]})},
+        {"arch": _encoded({"blocks": [{"kind": "dropout", "rate": -3, "spatial": 2}]})},
+        {"arch": _encoded({"input_shape": ["a", 1e308, -3]})},
+        {"arch": _encoded({"input_shape": [99999, 32, 1], "num_classes": 5000})},
+        {"arch": _encoded({"head": {"pooling": 5, "dropout": "x", "dense": [{"units": -1}]}})},
+        {"arch": _encoded({"augment": {"flip": 3, "rotation": "a"}, "rescale": "maybe"})},
+    ],
+)
+def test_nonsense_links_raise_nothing(link):
+    at = _open(**link)
+    assert not at.exception, at.exception
+    boundary = catalog("en")["common.error_title"]
+    assert not any(boundary in e.value for e in at.error), [e.value for e in at.error]
+    assert at.title[0].value == "Architecture"
+
+
+def test_an_edited_design_is_named_after_what_changed():
+    at = open_app(PAGE)
+    assert at.session_state["model_cfg"]["name"] == "seed_shapes"
+    at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(24).run()
+    assert at.session_state["model_cfg"]["name"] == "seed_shapes+filters"
+    note = catalog("en")["architecture.modified_as"].format(name="seed_shapes+filters")
+    assert any(c.value.endswith(note) for c in at.caption), [c.value for c in at.caption]
+    assert 'name="seed_shapes+filters"' in at.code[0].value
+    at.select_slider(key=f"architecture_e_b{_uid(at, 4)}_l2").set_value(1e-3).run()
+    assert at.session_state["model_cfg"]["name"] == "seed_shapes+filters+l2"
+    # Back to the preset's values: back to its name, and the note goes.
+    at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(16)
+    at.select_slider(key=f"architecture_e_b{_uid(at, 4)}_l2").set_value(0.0).run()
+    assert at.session_state["model_cfg"] == PRESETS["seed_shapes"].to_dict()
+    assert not any("seed_shapes+" in c.value for c in at.caption)
+    # In Spanish the note is Spanish; the name is the same id.
+    at.radio(key="architecture_e_pooling").set_value("flatten").run()
+    at.segmented_control(key="lang").set_value("es").run()
+    note = catalog("es")["architecture.modified_as"].format(name="seed_shapes+flatten")
+    assert any(c.value.endswith(note) for c in at.caption)
+
+
+def test_the_page_file_is_thin_and_makes_no_choice_widget_itself():
+    import ast
+    from pathlib import Path
+
+    import dashboard.page_architecture as page
+
+    source = Path(page.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    choice = {"selectbox", "radio", "multiselect", "segmented_control", "pills", "select_slider"}
+    calls = [
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in choice
+    ]
+    assert calls == []
+    assert not any(isinstance(n, ast.Global) for n in ast.walk(tree))
+    top = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+    assert top == []  # no module-level UI call
+    assert source.rstrip().endswith('if __name__ == "__main__":\n    render()')
+    assert callable(page.render)
+
+
+@pytest.mark.parametrize(("lang", "grouped"), [("en", "18,432"), ("es", "18\u00a0432")])
+def test_counts_written_in_the_figures_are_grouped_as_the_language_writes(lang, grouped):
+    import json
+
+    at = open_app(PAGE, lang=lang)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    texts = [
+        str(x)
+        for spec in specs
+        for item in [*spec["data"], *spec["layout"].get("annotations", [])]
+        for x in (item.get("text") if isinstance(item.get("text"), list) else [item.get("text")])
+        if x
+    ]
+    assert grouped in texts  # conv2d_3's parameters, on the bars
+    assert any(x.strip() == {"en": "548,306", "es": "548\u00a0306"}[lang] for x in texts)
+    if lang == "es":  # a comma is the decimal mark in Spanish
+        assert not any("," in x for x in texts)

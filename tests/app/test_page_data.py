@@ -211,7 +211,17 @@ def test_keras_offline_shows_a_plain_message(monkeypatch):
     at.radio(key="data_source").set_value("keras").run()
     assert not at.exception, at.exception
     text = at.error[0].value
-    assert "mnist.npz" in text and "shapes" in text and "URL fetch failure" in text
+    assert "mnist.npz" in text and "shapes" in text
+    # The downloader's own (English) words are folded under "Details", not the message.
+    assert "URL fetch failure" not in text
+    assert any("URL fetch failure" in x.value for x in at.text)
+    # In Spanish, the message is Spanish; the details still name the cause.
+    at.segmented_control(key="lang").set_value("es").run()
+    assert not at.exception, at.exception
+    text = at.error[0].value
+    assert text.startswith("No se pudo cargar **mnist**") and "mnist.npz" in text
+    assert "URL" not in text and "failure" not in text
+    assert any("URL fetch failure" in x.value for x in at.text)
 
 
 def test_keras_from_the_cache(monkeypatch):
@@ -280,3 +290,201 @@ def test_augmentation_preview_starts_from_the_models_augmentation():
     assert at.slider(key="data_aug_zoom").value == 0.0
     assert at.slider(key="data_aug_contrast").value == 0.3
     assert any("Architecture" in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------- classroom-proof page
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_each_language_and_on_the_projector(lang):
+    at = open_app("page_data.py", lang=lang)
+    at.toggle(key="projector").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    cat = catalog(lang)
+    assert at.title[0].value == cat["data.title"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[cat["data.m_images"]] == {"en": "2,000", "es": "2\u00a0000"}[lang]
+    assert len(_chart_specs(at)) == 3
+    # Every figure carries the language's number separators (ui.plot).
+    seps = {"en": ".,", "es": ".\u00a0"}[lang]
+    assert all(json.loads(s)["layout"]["separators"] == seps for s in _chart_specs(at))
+
+
+def test_switching_language_and_projector_keeps_every_choice():
+    at = open_app("page_data.py")
+    at.multiselect(key="data_classes").set_value(["square", "triangle"])
+    at.select_slider(key="data_n").set_value(500)
+    at.radio(key="data_channels").set_value(3)
+    at.selectbox(key="data_aug_flip").set_value("vertical")
+    at.slider(key="data_val").set_value(0.3).run()
+    assert not at.exception, at.exception
+    spec = at.session_state["dataset_spec"]
+    for key, value in (("lang", "es"), ("projector", True), ("lang", "en"), ("projector", False)):
+        if key == "lang":
+            at.segmented_control(key="lang").set_value(value).run()
+        else:
+            at.toggle(key="projector").set_value(value).run()
+        assert not at.exception, (key, value, at.exception)
+        assert not at.error, (key, value, [e.value for e in at.error])
+        assert at.session_state["dataset_spec"] == spec
+        assert at.multiselect(key="data_classes").value == ["square", "triangle"]
+        assert at.radio(key="data_channels").value == 3
+        assert at.radio(key="data_source").value == "shapes"
+        assert at.selectbox(key="data_aug_flip").value == "vertical"
+    # After the switch a click sends an id, never a stale label.
+    at.segmented_control(key="lang").set_value("es").run()
+    at.radio(key="data_channels").set_value(1).run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset_spec"]["channels"] == 1
+    assert at.session_state["dataset_info"]["class_names"] == ["square", "triangle"]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"src": "99"},
+        {"src": "keras", "kname": "../../etc", "kn": "-3"},
+        {"n": "1e308", "size": "abc", "ch": "7", "noise": "nan", "clutter": "-3"},
+        {"classes": "circle,zzz", "seed": "99999999999999999999"},
+        {"val": "1e308", "test": "-1", "sseed": "x", "flip": "sideways", "rot": "inf"},
+        {"src": "folder", "folder": "../../etc", "isize": "-3", "fit": "?", "ich": "2"},
+        {"src": "upload", "up": "../../../etc/passwd"},
+    ],
+)
+def test_nonsense_links_raise_nothing(link, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    monkeypatch.setenv("CNNLAB_DATA_ROOT", str(tmp_path / "empty"))
+    _fake_keras(monkeypatch, lambda: (_ for _ in ()).throw(Exception("offline")))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.query_params.update(link)
+    at.switch_page("page_data.py").run()
+    assert not at.exception, at.exception
+    boundary = catalog("en")["common.error_title"]
+    assert not any(boundary in e.value for e in at.error), [e.value for e in at.error]
+    assert at.title[0].value == "Data"
+    kinds = ("error", "text", "caption")
+    everything = " ".join(str(e.value) for kind in kinds for e in at.get(kind))
+    assert "/etc/passwd" not in everything
+
+
+def _odd_names(root):
+    """A data root with a folder named b"Pets", a class folder b"B\\xe9" (Latin-1, not
+    UTF-8), a junk file b"bad_\\xff\\xfe.jpg", and a second dataset named b"Z\\xe9"."""
+    import os
+
+    base = os.fsencode(root)
+    for dataset, classes in ((b"Pets", (b"A", b"B\xe9")), (b"Z\xe9", (b"a", b"b"))):
+        for k, cls in enumerate(classes):
+            os.makedirs(os.path.join(base, dataset, cls))
+            for i in range(3):
+                with open(os.path.join(base, dataset, cls, b"%d.png" % i), "wb") as fh:
+                    fh.write(_png(i + 3 * k, (40 + 150 * k, 90, 30)))
+    with open(os.path.join(base, b"Pets", b"A", b"bad_\xff\xfe.jpg"), "wb") as fh:
+        fh.write(b"not a jpeg")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_folder_and_file_names_that_are_not_utf8_show_safely(tmp_path, monkeypatch, lang):
+    root = tmp_path / "root"
+    _odd_names(root)
+    monkeypatch.setenv("CNNLAB_DATA_ROOT", str(root))
+    at = open_app("page_data.py", lang=lang)
+    _pick(at, "data_source", "folder")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="data_folder").value == "Pets"
+    assert at.session_state["dataset_info"]["class_names"] == ["A", "B\udce9"]  # the real names
+    assert "A, B\ufffd" in " ".join(s.value for s in at.success)
+    skipped = at.dataframe[1].value
+    assert list(skipped.iloc[:, 0]) == ["A/bad_\ufffd\ufffd.jpg"]
+    assert at.query_params["folder"] in ("Pets", ["Pets"])
+    # The other dataset's own name is not UTF-8 either: shown with U+FFFD, loaded.
+    _pick(at, "data_folder", "Z\udce9")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Z\ufffd" in at.selectbox(key="data_folder").options
+    assert at.session_state["dataset_spec"]["path"] == "Z\udce9"
+    assert "folder" not in at.query_params  # a link cannot hold it: left out, not a crash
+
+
+def test_a_refused_load_says_so_in_the_page_language_without_server_paths(tmp_path, monkeypatch):
+    import os
+
+    root = tmp_path / "root"
+    for cls in ("good", "junk"):
+        os.makedirs(root / "OneClass" / cls)
+    (root / "OneClass" / "good" / "0.png").write_bytes(_png(0))
+    (root / "OneClass" / "junk" / "0.jpg").write_bytes(b"<html>")  # no image: one class
+    monkeypatch.setenv("CNNLAB_DATA_ROOT", str(root))
+    at = open_app("page_data.py", lang="es")
+    _pick(at, "data_source", "folder")
+    assert not at.exception, at.exception
+    assert at.error[0].value == catalog("es")["data.bad_data"]
+    details = " ".join(x.value for x in at.text)
+    assert "OneClass" in details and str(tmp_path) not in details
+    kinds = ("error", "text", "markdown")
+    everything = " ".join(str(e.value) for kind in kinds for e in at.get(kind))
+    assert str(tmp_path) not in everything
+
+
+def test_a_refused_zip_shows_no_object_repr_or_server_path(tmp_path, monkeypatch):
+    import streamlit as st
+
+    class Upload:
+        def getvalue(self):
+            return b"not a zip at all"
+
+    def refuse(_data):
+        raise ValueError(
+            f"zip refused: cannot read {io.BytesIO()!r} into {tmp_path / 'uploads' / 'x'!s}"
+        )
+
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **kw: Upload())
+    monkeypatch.setattr("cnnlab.data.save_upload", refuse)
+    at = open_app("page_data.py", lang="es")
+    _pick(at, "data_source", "upload")
+    assert not at.exception, at.exception
+    assert at.error[0].value == catalog("es")["data.bad_zip"]
+    shown = " ".join(str(e.value) for kind in ("error", "text", "markdown") for e in at.get(kind))
+    assert "zip refused" in shown  # the reason, folded under Details
+    assert "BytesIO" not in shown and "0x" not in shown and str(tmp_path) not in shown
+
+
+def test_the_challenges_cats_and_dogs(monkeypatch):
+    at = open_app("page_data.py", lang="es", timeout=180)
+    _pick(at, "data_source", "challenge")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["dataset_spec"]["source"] == "challenge"
+    assert at.session_state["dataset_info"]["input_shape"] == [32, 32, 3]
+    cat = catalog("es")
+    shown = " ".join(s.value for s in at.success)
+    assert f"{cat['data.class_cat']}, {cat['data.class_dog']}" in shown  # gato, perro
+    grid = json.loads(_chart_specs(at)[0])
+    assert grid["layout"]["yaxis"]["ticktext"] == [cat["data.class_cat"], cat["data.class_dog"]]
+
+
+def test_the_page_file_is_thin_and_makes_no_choice_widget_itself():
+    import ast
+    from pathlib import Path
+
+    import dashboard.page_data as page
+
+    source = Path(page.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    choice = {"selectbox", "radio", "multiselect", "segmented_control", "pills", "select_slider"}
+    direct = {"plotly_chart"} | choice
+    calls = [
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in direct
+    ]
+    assert calls == []
+    assert not any(isinstance(n, ast.Global) for n in ast.walk(tree))
+    top = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+    assert top == []  # no module-level UI call
+    assert source.rstrip().endswith('if __name__ == "__main__":\n    render()')

@@ -73,6 +73,13 @@ def _frames(at) -> list:
     return [df.value for df in at.dataframe]
 
 
+def _tab(at, tab: str):
+    """Open one tab of the page (the tab bar is a segmented control of tab ids)."""
+    at.segmented_control(key="experiments_tab").set_value(tab).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _wait_jobs(seconds: float = 120) -> None:
     from dashboard import state
 
@@ -156,7 +163,7 @@ def test_import_a_configuration_and_reject_a_bad_one(home):
     path, real, _ = home
     store = RunStore(path)
     rec = store.get(real[1])
-    at = open_app(PAGE)
+    at = _tab(open_app(PAGE), "import")
     at.text_area(key="experiments_import_text").set_value('{"model": {"blocks": [{"kind": "x"}]}}')
     at.button(key="experiments_import_go").click().run()
     assert at.error and "'x'" in at.error[0].value
@@ -181,6 +188,7 @@ def test_step6_one_click_trains_baseline_and_variant(home):
     at.session_state["dataset_spec"] = SMALL  # 16×16: too small for five valid 3×3 convs
     at.session_state["experiments_s6_data"] = "current"
     at.session_state["experiments_s6_epochs"] = 1
+    at.session_state["experiments_tab"] = "step6"
     at.run()
     at.button(key="experiments_s6_padding").click().run()
     assert not at.exception, at.exception
@@ -214,7 +222,7 @@ def test_step6_one_click_trains_baseline_and_variant(home):
 
 def test_leaderboard_and_seeds(home):
     _, _, challenge = home
-    at = open_app(PAGE)
+    at = _tab(open_app(PAGE), "challenge")
     board = [df for df in _frames(at) if "rank" in df.columns][0]
     assert list(board["id"]) == [challenge[1], challenge[0]]
     assert list(board["seed_n"]) == [1, 2]  # seed_shapes was also trained with seed 1
@@ -243,6 +251,7 @@ def test_spanish_and_empty_store(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == "Experimentos"
     assert any("Todavía no hay ejecuciones" in i.value for i in at.info)
+    _tab(at, "step6")
     assert at.button(key="experiments_s6_stride").label.endswith("convolución con stride 2")
     at = open_app(PAGE)
     assert not at.exception
@@ -280,8 +289,7 @@ def test_step6_tab_lists_the_l2_experiment(tmp_path, monkeypatch):
     store.update(rid, status="finished", started=1.0, finished=21.0, device="CPU")
     for lang in ("es", "en"):  # English last: AppTest formats widgets outside the run
         text = catalog(lang)
-        at = open_app(PAGE, lang=lang)
-        assert not at.exception, at.exception
+        at = _tab(open_app(PAGE, lang=lang), "step6")
         keys = [b.key for b in at.button if str(b.key).startswith("experiments_s6_")]
         assert sorted(keys) == sorted(f"experiments_s6_{e}" for e in compare.STEP6)
         assert len(keys) == 5  # (in two columns: AppTest lists the left one first)
@@ -289,7 +297,7 @@ def test_step6_tab_lists_the_l2_experiment(tmp_path, monkeypatch):
         assert button.label == text["experiments.s6_l2"]  # not done: seed_shapes is missing
         assert button.help == text["experiments.s6_l2_help"]
         (table,) = [df for df in _frames(at) if "experiment" in df.columns]
-        assert list(table["model"]) == ["shapes_l2"]
+        assert list(table["model"]) == [text["common.model_shapes_l2"]]  # "shapes_l2" in en
         assert list(table["experiment"]) == [text["experiments.s6_l2"]]
     # One click queues only what is missing: the shared baseline.
     state.registry().max_jobs = 0  # no free slot: the job waits, which is all this needs
@@ -300,3 +308,147 @@ def test_step6_tab_lists_the_l2_experiment(tmp_path, monkeypatch):
     assert all("step6:l2" in j.tags for j in waiting)
     for job in waiting:
         state.registry().stop(job.id)
+
+
+# ---------------------------------------------------------------- classroom-proof page
+def _open(lang: str = "en", **params: str):
+    """The app opened on Experiments from a link with ``params`` (as a browser would)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("experiments")
+    return at.run()
+
+
+def test_the_page_module_imports_without_drawing():
+    import importlib
+
+    page = importlib.import_module("dashboard.page_experiments")
+    assert callable(page.render) and page.TABS == ("runs", "step6", "challenge", "import")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("tab", ["runs", "step6", "challenge", "import"])
+def test_every_tab_opens_from_a_link_in_projector_mode(home, lang, tab):
+    from dashboard.i18n import catalog
+
+    at = _open(lang, projector="1", tab=tab)
+    assert not at.exception, at.exception
+    assert at.title[0].value == catalog(lang)["experiments.title"]
+    assert at.segmented_control(key="experiments_tab").value == tab
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+
+
+def test_language_and_projector_switches_keep_the_chosen_ids(home):
+    _, real, challenge = home
+    at = _open("en")
+    at.selectbox(key="experiments_sort").set_value("params").run()
+    at.multiselect(key="experiments_tags").set_value(["challenge"]).run()
+    at.multiselect(key="experiments_runs").set_value(real).run()
+    _tab(at, "challenge")
+    at.selectbox(key="experiments_seed_run").set_value(challenge[0]).run()
+    at.number_input(key="experiments_seed_n").set_value(3).run()
+    chosen = {
+        "experiments_tab": "challenge", "experiments_seed_run": challenge[0],
+        "experiments_seed_n": 3,
+    }  # fmt: skip
+    for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:
+        at.segmented_control(key="lang").set_value(lang).run()
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, (lang, projector, at.exception)
+        assert not at.error, (lang, projector, [e.value for e in at.error])
+        for key, value in chosen.items():
+            assert at.session_state[key] == value, (lang, projector, key)
+    _tab(at, "runs")  # the runs tab kept its filters, sort and picks
+    assert at.selectbox(key="experiments_sort").value == "params"
+    assert at.multiselect(key="experiments_tags").value == ["challenge"]
+    assert at.multiselect(key="experiments_runs").value == real
+
+
+NONSENSE = {
+    "tab": "99", "sort": "-3", "s6epochs": "1e308", "s6data": "x", "train_curves": "abc",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
+    "params",
+    [NONSENSE, {"tab": "step6", "s6epochs": "-3", "s6data": "../x"}, {"tab": "1e308"},
+     {"tab": "step6", "s6epochs": "abc"}, {"tab": "challenge", "sort": "x"}],
+)  # fmt: skip
+def test_nonsense_links_open_the_defaults(home, lang, params):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    tab = params["tab"] if params["tab"] in ("step6", "challenge") else "runs"
+    assert at.segmented_control(key="experiments_tab").value == tab
+    if tab == "step6":
+        assert at.number_input(key="experiments_s6_epochs").value == 10
+        assert at.segmented_control(key="experiments_s6_data").value == "demo"
+
+
+def test_deselecting_the_tab_keeps_it():
+    at = _open("en", tab="import")
+    at.segmented_control(key="experiments_tab").set_value(None).run()
+    assert not at.exception, at.exception
+    assert at.session_state["experiments_tab"] == "import"
+    assert at.text_area(key="experiments_import_text")
+
+
+def test_step6_keeps_its_tab_and_reuses_the_train_pages_demo_run(tmp_path, monkeypatch):
+    """The shapes demo trained on Train (no step-6 tag) with the tab's settings is the
+    baseline: a click trains only the variant, and the page stays on Step 6."""
+    from dashboard import state
+    from dashboard.i18n import catalog
+
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "home"))
+    store = RunStore(tmp_path / "home")
+    spec = normalize_spec(state.DEFAULT_SPEC)
+    data = {"source": "shapes", "spec": spec, "image_shape": [32, 32, 1],
+            "class_names": ["circle", "square"], "n_train": 1600, "n_val": 400}  # fmt: skip
+    rid = store.create(
+        model_cfg=PRESETS["seed_shapes"].to_dict(), data=data, name="seed_shapes · shapes",
+        train_cfg=TrainConfig(epochs=10, seed=0).to_dict(), params=23_762, status="running",
+    )  # fmt: skip
+    for e in range(10):
+        store.log_epoch(rid, e, {"loss": 0.3, "accuracy": 0.9, "val_loss": 0.3,
+                                 "val_accuracy": 0.9})  # fmt: skip
+    store.update(rid, status="finished", started=1.0, finished=21.0, device="CPU")
+    at = _tab(_open("es"), "step6")
+    (table,) = [df for df in _frames(at) if "experiment" in df.columns]
+    assert list(table["id"]) == [rid]
+    assert list(table["experiment"]) == [catalog("es")["experiments.s6_baseline"]]
+    state.registry().max_jobs = 0  # no free slot: the job waits, which is all this needs
+    at.button(key="experiments_s6_stride").click().run()
+    assert not at.exception, at.exception
+    waiting = [j for j in state.registry().jobs() if not j.done]
+    assert [j.model_cfg.name for j in waiting] == ["shapes_stride2"]  # not the baseline
+    assert at.segmented_control(key="experiments_tab").value == "step6"  # same tab
+    assert at.button(key="experiments_s6_stride")
+    assert at.success and catalog("es")["common.model_shapes_stride2"] in at.success[0].value
+    for job in waiting:
+        state.registry().stop(job.id)
+
+
+def test_spanish_diff_speaks_spanish(home):
+    _, real, _ = home
+    at = _open("es")
+    at.multiselect(key="experiments_runs").set_value(real).run()
+    assert not at.exception, at.exception
+    diff = [df for df in _frames(at) if "Ajuste" in df.columns][0]
+    settings = set(diff["Ajuste"])
+    assert "modelo › bloque 2 › tipo" in settings and "modelo › nombre" in settings
+    assert not any("." in s and "›" not in s for s in settings)  # no dotted keys
+    values = {v for col in diff.columns[1:] for v in diff[col]}
+    assert "agrupación" in values and "convolución" in values
+    assert not {"pool", "conv", "max", "seed_shapes", "True", "False"} & values
+    assert "tutorial con stride 2" in values  # the model's name, not its id
+    table = _frames(at)[0]
+    assert "modelo del tutorial (figuras)" in set(table["model"])
+    assert all(d.startswith("figuras ") for d in table["dataset"])

@@ -1,4 +1,7 @@
-"""Inspect page in AppTest: a real (small) trained run, an uploaded model, no run at all."""
+"""Inspect page in AppTest: a real (small) trained run, an uploaded model, no run at all.
+
+The trained run is the session's shared one (``trained_run`` in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -12,28 +15,12 @@ from tests.app.conftest import open_app
 pytestmark = pytest.mark.keras
 
 
-@pytest.fixture(scope="module")
-def trained_home(tmp_path_factory):
-    """A CNNLAB_HOME holding one finished run of the tutorial's shapes model (3 epochs)."""
-    from cnnlab.data import split_spec
-    from cnnlab.model import PRESETS
-    from cnnlab.runs import RunStore
-    from cnnlab.train import TrainConfig, train
-
-    home = tmp_path_factory.mktemp("inspect_home")
-    tr, va = split_spec({"source": "shapes", "n": 400, "size": 32})[:2]
-    res = train(
-        PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=3, batch_size=32),
-        store=RunStore(home), name="tiny shapes",
-    )  # fmt: skip
-    return home, res.run_id
-
-
 @pytest.fixture
-def with_run(trained_home, monkeypatch):
-    home, run_id = trained_home
+def with_run(trained_run, tmp_path, monkeypatch):
+    """CNNLAB_HOME = a copy of the home holding the shared run of the tutorial's model."""
+    home = trained_run.copy_home(tmp_path / "trained_home")
     monkeypatch.setenv("CNNLAB_HOME", str(home))
-    return run_id
+    return trained_run.run_id
 
 
 def _text(at) -> str:
@@ -43,6 +30,7 @@ def _text(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+@pytest.mark.slow  # the demo's job starts a training worker
 def test_no_run_offers_the_shapes_demo():
     at = open_app("page_inspect.py")
     assert not at.exception, at.exception
@@ -59,7 +47,7 @@ def test_no_run_offers_the_shapes_demo():
     state.registry().stop(job_id)  # don't train 10 epochs inside the test run
 
 
-def test_a_run_shows_prediction_filters_maps_and_receptive_field(with_run):
+def test_a_run_shows_prediction_filters_maps_and_receptive_field(with_run, trained_run):
     at = open_app("page_inspect.py")
     assert not at.exception, at.exception
     assert at.selectbox(key="inspect_run").value == with_run
@@ -70,9 +58,9 @@ def test_a_run_shows_prediction_filters_maps_and_receptive_field(with_run):
         assert title in text, title
     assert "16 filters of 3×3×1" in text  # the first conv layer
     assert "depends on a **18×18** pixel region" in text  # relu_3's receptive field
-    # epochs replay: initial weights + 3 epochs
+    # epochs replay: initial weights + one point per epoch
     epoch = at.select_slider(key="inspect_epoch")
-    assert epoch.options == ["start", "1", "2", "3"]
+    assert epoch.options == ["start", *(str(e) for e in range(1, trained_run.epochs + 1))]
     epoch.set_value(0).run()
     assert not at.exception
     # another layer, another position
@@ -104,10 +92,9 @@ def test_spanish(with_run):
     assert at.selectbox(key="inspect_layer").label == "Capa"
 
 
-def test_uploaded_model_and_bad_file(trained_home, tmp_path, monkeypatch):
-    home, run_id = trained_home
+def test_uploaded_model_and_bad_file(trained_run, tmp_path, monkeypatch):
     path = tmp_path / "model.keras"
-    shutil.copy(home / "runs" / run_id / "model.keras", path)
+    shutil.copy(trained_run.home / "runs" / trained_run.run_id / "model.keras", path)
     at = open_app("page_inspect.py")  # an empty home: only the upload
     at.session_state["inspect_model_path"] = str(path)
     at.run()
@@ -145,3 +132,84 @@ def test_drawing_becomes_an_image():
     area = ((img.astype(float) - 40) / 180).sum()
     assert area == pytest.approx(np.pi * 64, rel=0.03)  # anti-aliased: area, not pixels
     assert drawing_image({"lasso": [], "box": []}, (32, 32)) is None
+
+
+# ---------------------------------------------------------------- classroom-proof page
+def _open(lang: str = "en", **params: str):
+    """The app opened on Inspect from a link with ``params`` (as a browser would)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("inspect")
+    return at.run()
+
+
+def test_the_page_module_imports_without_drawing():
+    import importlib
+
+    page = importlib.import_module("dashboard.page_inspect")
+    assert callable(page.render)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_projector_mode(with_run, lang):
+    from dashboard.i18n import catalog
+
+    cat = catalog(lang)
+    at = _open(lang, projector="1")
+    assert not at.exception, at.exception
+    assert at.title[0].value == cat["inspect.title"]
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+    # Each hand-made kernel is named in a caption of its own (whole words, two a row).
+    captions = {c.value for c in at.caption}
+    assert cat["kernels.preset_seed_horizontal_edges"] in captions
+    assert cat["kernels.preset_sobel_x"] in captions
+    if lang == "es":  # a course model by its name, not its id
+        assert "modelo del tutorial (figuras)" in _text(at)
+
+
+def test_language_and_projector_switches_keep_the_chosen_ids(with_run):
+    at = _open("en")
+    at.slider(key="inspect_index").set_value(7).run()
+    at.selectbox(key="inspect_class").set_value(1).run()
+    at.selectbox(key="inspect_layer").set_value("max_pool_2").run()
+    at.selectbox(key="inspect_rf_layer").set_value("relu_1").run()
+    at.number_input(key="inspect_patch_channel").set_value(5).run()
+    chosen = {
+        "inspect_run": with_run, "inspect_index": 7, "inspect_class": 1,
+        "inspect_layer": "max_pool_2", "inspect_rf_layer": "relu_1",
+        "inspect_patch_channel": 5, "inspect_input": "val",
+    }  # fmt: skip
+    for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:
+        at.segmented_control(key="lang").set_value(lang).run()
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, (lang, projector, at.exception)
+        assert not at.error, (lang, projector, [e.value for e in at.error])
+        for key, value in chosen.items():
+            assert at.session_state[key] == value, (lang, projector, key)
+
+
+NONSENSE = {
+    "run": "../../etc", "input": "99", "img": "1e308", "layer": "x", "epoch": "-3", "rf": "x",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
+    "params",
+    [NONSENSE, {"img": "-1"}, {"img": "abc"}, {"epoch": "1e308"}, {"input": "draw", "img": "3"},
+     {"run": "", "layer": "relu_1", "rf": "relu_99"}],
+)  # fmt: skip
+def test_nonsense_links_open_the_defaults(with_run, lang, params):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="inspect_run").value == with_run
+    if params.get("input") != "draw":
+        assert at.slider(key="inspect_index").value == 0

@@ -15,19 +15,25 @@ SMALL = {"source": "shapes", "n": 240, "size": 16}
 
 
 def _wait_for_results(at, seconds: float = 240) -> None:
+    from dashboard import state
+
     deadline = time.monotonic() + seconds
+    # Let the worker train undisturbed (page reruns every 0.5 s competed with it for the
+    # CPU), then rerun the page as its poll would.
+    job = state.registry().get(at.session_state["train_job"])
+    if job is not None:
+        state.registry().wait(job, seconds)
     while time.monotonic() < deadline:
         at.run()
         if any(h.value in ("Results", "Resultados") for h in at.subheader):
             return
-        time.sleep(0.5)
-    from dashboard import state
-
+        time.sleep(0.2)
     jobs = [(j.status, j.error, len(j.batches)) for j in state.registry().jobs()]
     raise AssertionError(f"no results after training: {jobs} {at.subheader} {at.info}")
 
 
-def test_train_survives_a_page_switch_and_shows_results():
+@pytest.mark.slow
+def test_train_survives_a_page_switch_and_shows_results(monkeypatch):
     at = open_app("page_train.py")
     at.session_state["dataset_spec"] = SMALL
     at.run()
@@ -45,9 +51,29 @@ def test_train_survives_a_page_switch_and_shows_results():
     labels = [m.label for m in at.metric]
     assert "Validation accuracy" in labels
     cells = at.selectbox(key="train_cell")
+    assert "(0)" not in cells.format_func(cells.value)  # opens on a cell with images
+    assert not any(c.value == "No validation image falls in this cell." for c in at.caption)
     cells.set_value((0, 0)).run()
     assert not at.exception
     assert any(b.label.startswith("Download") for b in at.get("download_button"))
+    # "New run" goes back to the setup, where this run is the last one.
+    at.button(key="train_new").click().run()
+    assert not at.exception, at.exception
+    assert not at.button(key="train_start").disabled
+    assert any(m.value.startswith("Last run") for m in at.markdown)
+    # Another dataset: the results belong to an earlier run, folded away and labelled so.
+    from cnnlab import compare
+
+    monkeypatch.setattr(compare, "chance_since", lambda history, k, **kw: 1)
+    at.session_state["dataset_spec"] = {**SMALL, "n": 300}
+    at.run()
+    assert not at.exception, at.exception
+    assert not any(m.value.startswith("Last run") for m in at.markdown)
+    (earlier,) = [e for e in at.expander if e.label.startswith("Earlier run")]
+    assert "seed_shapes" in earlier.label
+    # Validation accuracy stuck at chance is said, with what to try.
+    assert any("stayed at chance (50 %" in w.value and "lower learning rate" in w.value
+               for w in at.warning)  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -88,6 +114,7 @@ def test_spanish_train_page():
     assert at.button(key="train_start").label == "Entrenar"
 
 
+@pytest.mark.slow
 def test_challenge_mode_locks_epochs_seed_and_split_and_tags_the_run():
     from dashboard import state
 
@@ -130,3 +157,147 @@ def test_upload_a_keras_model_safely_and_refuse_a_broken_one(tmp_path):
     assert not at.exception, at.exception
     assert at.error and "not a Keras model that can be loaded safely" in at.error[0].value
     assert "cannot load this model safely" in at.error[0].value
+
+
+# ---------------------------------------------------------------- classroom-proof page
+def _open(lang: str = "en", **params: str):
+    """The app opened on Train from a link with ``params`` (as a browser would)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("train")
+    return at.run()
+
+
+def _settings(at) -> dict:
+    keys = ("train_optimizer", "train_lr", "train_batch", "train_epochs", "train_seed",
+            "train_early", "train_challenge")  # fmt: skip
+    return {k: at.session_state[k] for k in keys}
+
+
+DEFAULTS = {
+    "train_optimizer": "adam", "train_lr": 1e-3, "train_batch": 64, "train_epochs": 10,
+    "train_seed": 0, "train_early": False, "train_challenge": False,
+}  # fmt: skip
+
+
+def test_the_page_module_imports_without_drawing():
+    import importlib
+
+    page = importlib.import_module("dashboard.page_train")
+    assert callable(page.render)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_opens_in_projector_mode(lang):
+    from dashboard.i18n import catalog
+
+    at = _open(lang, projector="1")
+    assert not at.exception, at.exception
+    assert at.title[0].value == catalog(lang)["train.title"]
+    assert at.button(key="train_start").label == catalog(lang)["train.start"]
+    assert any("font-size: 21px" in m.value for m in at.markdown)
+
+
+def test_language_and_projector_switches_keep_the_chosen_settings():
+    at = open_app("page_train.py")
+    at.selectbox(key="train_optimizer").set_value("sgd").run()
+    at.select_slider(key="train_lr").set_value(3e-3).run()
+    at.select_slider(key="train_batch").set_value(16).run()
+    at.number_input(key="train_epochs").set_value(3).run()
+    at.number_input(key="train_seed").set_value(7).run()
+    at.toggle(key="train_early").set_value(True).run()
+    chosen = {**DEFAULTS, "train_optimizer": "sgd", "train_lr": 3e-3, "train_batch": 16,
+              "train_epochs": 3, "train_seed": 7, "train_early": True}  # fmt: skip
+    assert _settings(at) == chosen
+    for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:
+        at.segmented_control(key="lang").set_value(lang).run()
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, (lang, projector, at.exception)
+        assert not at.error, (lang, projector, [e.value for e in at.error])
+        assert _settings(at) == chosen, (lang, projector)
+
+
+NONSENSE = {
+    "opt": "nope", "lr": "1e308", "batch": "-3", "epochs": "1e308", "seed": "abc",
+    "challenge": "maybe", "job": "../../etc/passwd",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
+    "params",
+    [NONSENSE, {"lr": "abc"}, {"lr": "0.123"}, {"batch": "99"}, {"epochs": "99999"},
+     {"epochs": "-3"}, {"seed": "1e308"}, {"seed": "-1"}, {"opt": "-3", "job": "x"}],
+)  # fmt: skip
+def test_nonsense_links_open_the_defaults(lang, params):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert _settings(at) == {**DEFAULTS, "train_challenge": at.session_state["train_challenge"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_loading_a_demo_sets_all_its_settings(lang):
+    from dashboard.i18n import catalog
+
+    at = open_app("page_train.py", lang=lang)
+    at.select_slider(key="train_lr").set_value(3e-3).run()
+    at.select_slider(key="train_batch").set_value(16).run()
+    at.selectbox(key="train_optimizer").set_value("rmsprop").run()
+    at.number_input(key="train_epochs").set_value(3).run()
+    at.number_input(key="train_seed").set_value(5).run()
+    at.button(key="train_preset_shapes").click().run()
+    assert not at.exception, at.exception
+    assert _settings(at) == DEFAULTS  # Adam 0.001, batch 64, 10 epochs: the tutorial's
+    assert at.session_state["dataset_spec"] == {"source": "shapes", "n": 2000, "size": 32}
+    at.toggle(key="train_challenge").set_value(True).run()
+    at.button(key="train_preset_pets").click().run()
+    assert not at.exception, at.exception
+    assert _settings(at) == {**DEFAULTS, "train_batch": 128}  # the notebook's batches
+    assert at.session_state["model_cfg"]["name"] == "seed_pets"
+    spec = at.session_state["dataset_spec"]
+    assert spec["source"] in ("folder", "challenge")
+    (note,) = at.success
+    if spec["source"] == "challenge":  # no photos here: sized to the synthetic pets
+        assert ("200,065" if lang == "en" else "200\u00a0065") in note.value
+        cat = catalog(lang)
+        name = cat.get("data.src_challenge") or cat["train.src_challenge"]
+        assert name in " ".join(m.value for m in at.markdown)
+    assert not at.warning  # what is loaded fits: nothing to warn about
+    assert not at.button(key="train_start").disabled
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_design_for_other_images_says_so_before_train(lang):
+    from cnnlab.model import ModelConfig
+
+    at = open_app("page_train.py", lang=lang)
+    at.session_state["model_cfg"] = PRESETS["seed_pets"].to_dict()
+    at.session_state["dataset_spec"] = {"source": "shapes", "n": 2000, "size": 32}
+    at.run()
+    assert not at.exception, at.exception
+    (warn,) = at.warning
+    group = "," if lang == "en" else "\u00a0"
+    for text in ("150×150×3", "32×32×1", f"830{group}849", f"199{group}489"):
+        assert text in warn.value, text
+    card = " ".join(m.value for m in at.markdown)
+    assert f"199{group}489" in card and f"830{group}849" not in card  # the true count
+    assert not at.button(key="train_start").disabled  # it can train, resized
+    at.button(key="train_fit_size").click().run()  # "use the data's size in the design"
+    assert not at.exception, at.exception
+    cfg = ModelConfig.from_dict(at.session_state["model_cfg"])
+    assert cfg.input_shape == (32, 32, 1) and cfg.name == "seed_pets"
+    assert not at.warning
+    at.session_state["model_cfg"] = PRESETS["seed_pets"].to_dict()
+    at.run()
+    at.button(key="train_fit_pets").click().run()  # or load cats and dogs instead
+    assert not at.exception, at.exception
+    assert at.session_state["dataset_spec"]["source"] in ("folder", "challenge")
+    assert not at.warning

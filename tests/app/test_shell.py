@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,24 +56,8 @@ def test_compute_panel_names_backend_without_importing_tensorflow():
     assert "**CPU:**" in text and "**GPU:**" in text
 
 
-_LIGHT_PAGES = """
-import sys
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({app!r}, default_timeout=120)
-at.run()
-for page in ("page_kernels.py", "page_pooling.py"):
-    at.switch_page(page).run()
-assert not at.exception, at.exception
-print(json.dumps({{"tf": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}))
-"""
-
-
-def test_home_kernels_pooling_do_not_import_tensorflow():
-    code = "import json\n" + _LIGHT_PAGES.format(app=APP)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+def test_home_kernels_pooling_do_not_import_tensorflow(light_pages_imports):
+    result = light_pages_imports["home_kernels_pooling"]  # a fresh process (conftest.py)
     assert result == {"tf": False, "keras": False}
 
 
@@ -160,3 +143,20 @@ def test_shapes_class_names_are_shown_in_the_page_language(monkeypatch, lang):
         catalog(lang)["data.shape_square"],
     ]
     assert ui.class_names(["Cat", "Dog"]) == ["Cat", "Dog"]  # a folder's own names
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_home_in_projector_mode_and_back(lang):
+    import importlib
+
+    assert callable(importlib.import_module("dashboard.page_home").render)  # no drawing
+    at = open_app("page_home.py", lang=lang)
+    for projector in (True, False):
+        at.toggle(key="projector").set_value(projector).run()
+        assert not at.exception, at.exception
+        assert at.title[0].value == catalog(lang)["home.title"]
+        assert len(at.get("image")) == 4  # image, map, two poolings
+    other = "es" if lang == "en" else "en"
+    at.segmented_control(key="lang").set_value(other).run()
+    assert not at.exception
+    assert catalog(other)["home.path_title"] in [h.value for h in at.subheader]

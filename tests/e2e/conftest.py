@@ -2,7 +2,9 @@
 
 Fixtures: ``app_url`` (session: base URL of a running server), ``page`` (a 1280×720
 Playwright page). Helpers: ``open_page(page, url)`` waits for the script to finish and
-fails on any exception box; ``shot(page, name)`` saves ``assets/screenshots/<name>.png``.
+fails on any exception box; ``shot(page, name)`` saves ``<name>.png`` into a temporary
+folder, or into ``$CNNLAB_SCREENSHOTS`` when set (``make screenshots`` sets it to
+``assets/screenshots``, the README's pictures).
 
 Without /usr/bin/chromium the tests skip with the reason, unless CNNLAB_REQUIRE_BROWSER=1
 (set by .ci/run), where they fail instead.
@@ -19,7 +21,7 @@ from benchmarks import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = serve.CHROMIUM
-SHOTS = ROOT / "assets" / "screenshots"
+SHOTS: Path | None = None  # where shot() writes: see _screenshot_folder
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -44,16 +46,58 @@ def _browser_or_skip() -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_folder(tmp_path_factory):
+    """$CNNLAB_SCREENSHOTS (relative to the repository) if set, else a temporary folder:
+    a plain test run leaves the tracked assets/screenshots/ alone."""
+    global SHOTS
+    where = os.environ.get("CNNLAB_SCREENSHOTS", "").strip()
+    SHOTS = ROOT / where if where else tmp_path_factory.mktemp("screenshots")
+    yield SHOTS
+    SHOTS = None
+
+
+def maps_tensorflow(pid: int) -> bool:
+    """Whether process ``pid`` has TensorFlow's native library loaded (Linux /proc)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "_pywrap_tensorflow" in maps or "libtensorflow" in maps
+
+
+def _light_pages_first(browser, url: str, pid: int) -> dict:
+    """Show Home, Kernels and Pooling on the fresh server before any test uses it; say
+    whether its process then maps TensorFlow (test_shell.py asserts it does not)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        open_page(page, f"{url}/?lang=en")
+        home_title = page.locator("h1:has-text('CNN Lab')").first.is_visible()
+        for slug in ("kernels", "pooling"):
+            open_page(page, f"{url}/{slug}?lang=en")
+        return {"home_title": home_title, "tensorflow": maps_tensorflow(pid), "error": None}
+    except (Exception, pytest.fail.Exception) as exc:  # reported by that test alone
+        return {"home_title": False, "tensorflow": None, "error": repr(exc)[:2000]}
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A real `streamlit run dashboard/app.py` on a free loopback port."""
+def server(tmp_path_factory, browser):
+    """A real `streamlit run dashboard/app.py` on a free loopback port, one per session.
+
+    While it is fresh, it shows the three light pages once (``server["light_pages"]``).
+    """
     _browser_or_skip()
     home = tmp_path_factory.mktemp("cnnlab_home")
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed in teardown
     proc, url = serve.start(env={"CNNLAB_HOME": str(home), "PYTHONUNBUFFERED": "1"}, log=log)
     try:
         healthy_at = serve.wait_healthy(url)
-        yield {"url": url, "healthy_at": healthy_at, "proc": proc, "log": home / "server.log"}
+        light = _light_pages_first(browser, url, proc.pid)
+        yield {
+            "url": url, "healthy_at": healthy_at, "proc": proc, "log": home / "server.log",
+            "light_pages": light,
+        }  # fmt: skip
     finally:
         serve.stop(proc)
         log.close()
@@ -115,7 +159,9 @@ def open_page(page, url: str, *, allow_errors: bool = False):
 
 
 def shot(page, name: str, *, full_page: bool = False) -> Path:
-    """Save a screenshot to assets/screenshots/<name>.png (used by README)."""
+    """Save a screenshot as <name>.png (in assets/screenshots/ with `make screenshots`)."""
+    if SHOTS is None:
+        raise RuntimeError("shot() needs the e2e conftest's session (its _screenshot_folder)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)

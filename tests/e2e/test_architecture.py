@@ -35,6 +35,8 @@ def test_slider_changes_the_totals_and_the_link_reopens_the_design(page, browser
     total = _metrics(page)[0]
     assert total == f"{830_849 + 3 * 3 * 3 * 16 + 16 + 3 * 3 * 16 * 64:,}", total
     assert "arch=" in page.url
+    # The edited design's name says what changed, as Train and Experiments will list it.
+    assert page.get_by_text("seed_pets+filters", exact=True).count() == 1
     # The link alone reopens the same design in a fresh session.
     other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     open_page(other, page.url)

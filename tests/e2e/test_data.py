@@ -65,3 +65,24 @@ def test_image_folder_with_junk_report(page, app_url, server):
     assert page.get_by_text("Files skipped: 2 of 26").count() == 1
     _scroll_to(page, "Files skipped: 2 of 26")
     shot(page, "data_folder_report")
+
+
+def test_names_that_are_not_utf8_show_in_spanish(page, app_url, server):
+    """A class folder b"B\\xe9" and a junk file b"bad_\\xff\\xfe.jpg" (an old zip tool's
+    Latin-1 names): the page shows them with U+FFFD instead of failing."""
+    import os
+
+    base = os.fsencode(Path(server["log"]).parent / "datasets" / "Odd")
+    for k, cls in enumerate((b"A", b"B\xe9")):
+        os.makedirs(os.path.join(base, cls), exist_ok=True)
+        for i in range(4):
+            with open(os.path.join(base, cls, b"%d.jpg" % i), "wb") as fh:
+                fh.write(_photo(i + 10 * k, (200, 120, 60) if k else (60, 90, 200)))
+    with open(os.path.join(base, b"A", b"bad_\xff\xfe.jpg"), "wb") as fh:
+        fh.write(b"junk")
+    open_page(page, f"{app_url}/data?lang=es&src=folder&folder=Odd&isize=32")
+    page.wait_for_selector(".js-plotly-plot image", timeout=60_000)
+    assert page.get_by_text("(A, B\ufffd)", exact=False).count() >= 1
+    assert page.get_by_text("Archivos omitidos: 1 de 9").count() == 1
+    _scroll_to(page, "Archivos omitidos: 1 de 9")
+    shot(page, "data_odd_names_es")

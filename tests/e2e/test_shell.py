@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import serve
 from tests.e2e.conftest import open_page, shot
 
 pytestmark = pytest.mark.e2e
@@ -35,29 +34,15 @@ def test_projector_mode_and_spanish_stay_on_across_pages(page, app_url):
     shot(page, "pooling_projector_es")
 
 
-def _maps_tensorflow(pid: int) -> bool:
-    maps = Path(f"/proc/{pid}/maps").read_text()
-    return "_pywrap_tensorflow" in maps or "libtensorflow" in maps
-
-
-def test_light_pages_never_load_tensorflow(browser, tmp_path):
+def test_light_pages_never_load_tensorflow(server):
     """A fresh server shows Home, Kernels and Pooling; its process never maps TensorFlow.
 
-    How fast Home appears is measured by ``benchmarks/bench_home.py`` against a bare
-    Streamlit app, not here (a timed test fails on a busy machine).
+    The session's server does this before any other test uses it (conftest.py). How fast
+    Home appears is measured by ``benchmarks/bench_home.py`` against a bare Streamlit app,
+    not here (a timed test fails on a busy machine).
     """
-    proc, url = serve.start(env={"CNNLAB_HOME": str(tmp_path)})
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
-        page = context.new_page()
-        serve.wait_healthy(url)
-        open_page(page, f"{url}/?lang=en")
-        assert page.locator("h1:has-text('CNN Lab')").first.is_visible()
-        for slug in ("kernels", "pooling"):
-            open_page(page, f"{url}/{slug}?lang=en")
-        maps = Path(f"/proc/{proc.pid}/maps")
-        assert maps.exists(), "this test reads /proc (Linux)"
-        assert not _maps_tensorflow(proc.pid), "Home/Kernels/Pooling loaded TensorFlow"
-        context.close()
-    finally:
-        serve.stop(proc)
+    light = server["light_pages"]
+    assert light["error"] is None, light["error"]
+    assert light["home_title"]
+    assert Path(f"/proc/{server['proc'].pid}/maps").exists(), "this test reads /proc (Linux)"
+    assert light["tensorflow"] is False, "Home/Kernels/Pooling loaded TensorFlow"

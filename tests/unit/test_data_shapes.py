@@ -102,6 +102,7 @@ def test_bad_n():
         make_shapes(0)
 
 
+@pytest.mark.slow
 @pytest.mark.keras
 def test_a_small_cnn_learns_the_shapes():
     """The seed's lesson in a few seconds: a tiny CNN tells circles from squares."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.slow]  # TensorFlow/JAX in a subprocess, training
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ from numpy.testing import assert_array_equal
 from PIL import Image
 
 from cnnlab.images import (
-    SAMPLES,
     COURSE_MATRIX,
+    SAMPLES,
     load_image,
     sample,
     shrink_map,

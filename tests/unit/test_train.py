@@ -21,31 +21,26 @@ pytestmark = pytest.mark.keras
 
 
 @pytest.fixture(scope="module")
-def shapes():
-    return split(make_shapes(2000, seed=0), val_fraction=0.2, seed=0)
-
-
-@pytest.fixture(scope="module")
 def tiny():
     return split(make_shapes(160, size=16, seed=1), val_fraction=0.25, seed=0)
 
 
-def test_shapes_preset_learns_and_is_recorded(shapes, tmp_path):
-    tr, va = shapes
-    store = RunStore(tmp_path)
-    res = train(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=10, seed=0), store=store)
+def test_shapes_preset_learns_and_is_recorded(trained_run):
+    """The session's shared run (tests/conftest.py): seed_shapes on 1,200 shapes."""
+    res, store, va = trained_run.result, trained_run.store, trained_run.val
     assert res.status == "finished"
     assert max(res.history["val_accuracy"]) >= 0.95, res.history["val_accuracy"]
     assert sorted(res.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     rec = store.get(res.run_id)
     assert rec.status == "finished" and rec.params == 23_762
     assert store.history(res.run_id)["val_accuracy"] == pytest.approx(res.history["val_accuracy"])
-    assert len(store.filters(res.run_id)) == 11  # the initial filters + one per epoch
+    assert len(store.filters(res.run_id)) == 1 + trained_run.epochs  # initial + one per epoch
     loaded = store.load_model(res.run_id)
     probs = loaded.predict(va.x[:8], verbose=0)
     np.testing.assert_allclose(probs, res.model.predict(va.x[:8], verbose=0), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_same_seed_same_run_on_cpu(tiny):
     tr, va = tiny
     cfg = TrainConfig(epochs=2, batch_size=32, seed=3)
@@ -54,6 +49,7 @@ def test_same_seed_same_run_on_cpu(tiny):
     assert a == b
 
 
+@pytest.mark.slow
 def test_stop_within_one_batch(tiny, tmp_path):
     tr, va = tiny
     stop = threading.Event()
@@ -79,6 +75,7 @@ def test_stop_within_one_batch(tiny, tmp_path):
     assert store.model_path(res.run_id) is not None
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_as_diverged_with_advice(tiny, tmp_path):
     tr, va = tiny
     store = RunStore(tmp_path)
@@ -89,6 +86,7 @@ def test_nan_loss_stops_as_diverged_with_advice(tiny, tmp_path):
     assert store.get(res.run_id).status == "diverged"
 
 
+@pytest.mark.slow
 def test_exception_marks_the_run_failed_with_a_readable_reason(tiny, tmp_path):
     tr, va = tiny
 
@@ -114,6 +112,7 @@ def test_impossible_architecture_is_a_value_error(tiny):
         train(too_deep, tr, va, TrainConfig(epochs=1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["process", "thread"])
 def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path, isolation):
     tr, va = tiny
@@ -137,6 +136,7 @@ def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path, i
     reg.close()
 
 
+@pytest.mark.slow
 def test_worker_process_stops_and_reports_a_dying_worker(tiny, tmp_path):
     tr, va = tiny
     store = RunStore(tmp_path)
@@ -161,6 +161,7 @@ def test_worker_process_stops_and_reports_a_dying_worker(tiny, tmp_path):
     reg.close()
 
 
+@pytest.mark.slow
 def test_command_line_trains_into_the_same_store(tmp_path):
     import json
     import subprocess
