@@ -45,6 +45,8 @@ LOADED = "_train_preset_loaded"  # (demo, details) of the demo button just press
 VIEW = "_train_view"  # "run" from a click on Train until "New run"; else the setup
 CELL_FOR = "_train_cell_job"  # the job whose confusion-matrix cell the viewer shows
 START_ERROR = "_train_start_error"  # why the last click on Train started nothing
+CHALLENGE_SWITCHED = "_train_challenge_data"  # the challenge toggle just loaded its data
+CATS_AND_DOGS = ("challenge", "folder", "upload")  # sources that can hold cats and dogs
 # Widget keys of the training settings (a demo sets them all).
 SETTING_KEYS = {
     "optimizer": "train_optimizer", "learning_rate": "train_lr", "batch_size": "train_batch",
@@ -243,11 +245,24 @@ def _what_trains() -> tuple[ModelConfig, DatasetSpec, str | None]:
     return cfg, spec, error
 
 
+def _on_challenge() -> None:
+    """Turning the challenge on with data that cannot be cats and dogs (the shapes demo,
+    faces, a Keras set) loads the challenge's own offline cats and dogs."""
+    if st.session_state.get("train_challenge") and state.data_spec().source not in CATS_AND_DOGS:
+        st.session_state["dataset_spec"] = dict(compare.CHALLENGE_DATA)
+        st.session_state[CHALLENGE_SWITCHED] = True
+
+
 def _settings() -> tuple[TrainConfig, bool]:
     challenge = ui.widget(
         st.toggle, t("train.challenge"), key="train_challenge", default=False, url="challenge",
-        help=t("train.challenge_help"),
+        help=t("train.challenge_help"), on_change=_on_challenge,
     )  # fmt: skip
+    if st.session_state.pop(CHALLENGE_SWITCHED, False):
+        st.info(
+            t("train.challenge_data_set", acc=f"{compare.NOTEBOOK_VAL_ACCURACY:.2f}"),
+            icon=":material/pets:",
+        )
     tr = translator()  # bound now: AppTest formats the options outside the run
     c1, c2, c3 = st.columns(3)
     optimizer = ui.widget(

@@ -114,7 +114,7 @@ def overlay_figure(
                         name=name,
                         legendgroup=name,
                         showlegend=col == 1 and dash == "solid",
-                        hovertemplate=f"{name}<br>{kind} {key}: %{{y:.3f}}<br>"
+                        hovertemplate=f"{name}<br>{kind} · {labels[key]}: %{{y:.3f}}<br>"
                         f"{labels['epoch']} %{{x}}<extra></extra>",
                     ),
                     row=1,

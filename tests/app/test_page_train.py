@@ -119,10 +119,11 @@ def test_challenge_mode_locks_epochs_seed_and_split_and_tags_the_run():
     from dashboard import state
 
     at = open_app("page_train.py")
-    at.session_state["dataset_spec"] = SMALL
+    at.session_state["dataset_spec"] = {"source": "challenge", "n": 200, "size": 24, "seed": 0}
     at.run()
     at.toggle(key="train_challenge").set_value(True).run()
     assert not at.exception, at.exception
+    assert at.session_state["dataset_spec"]["n"] == 200  # cats and dogs already: kept
     locked = at.number_input(key="train_ep_lock")
     assert locked.value == 10 and locked.disabled
     assert at.number_input(key="train_seed_lock").disabled
@@ -133,6 +134,19 @@ def test_challenge_mode_locks_epochs_seed_and_split_and_tags_the_run():
     assert job.tags == ("challenge",)
     _wait_for_results(at)
     assert job.status == "finished" and len(job.epochs) == 10
+
+
+def test_challenge_mode_loads_the_challenge_data_over_the_shapes_demo():
+    from cnnlab import compare
+
+    for lang, words in (("en", "synthetic cats and dogs"), ("es", "perros y gatos sintéticos")):
+        at = open_app("page_train.py", lang=lang)
+        at.toggle(key="train_challenge").set_value(True).run()
+        assert not at.exception, at.exception
+        assert at.session_state["dataset_spec"] == compare.CHALLENGE_DATA
+        assert words in at.info[0].value and "0.81" in at.info[0].value
+        at.run()  # said once
+        assert not any(words in i.value for i in at.info)
 
 
 def test_upload_a_keras_model_safely_and_refuse_a_broken_one(tmp_path):

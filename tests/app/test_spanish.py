@@ -24,7 +24,7 @@ ENGLISH = {
     "training", "validation", "loss", "none", "found", "show", "choose", "load", "loaded",
     "settings", "newest", "oldest", "circle", "square", "triangle", "camera", "coffee",
     "astronaut", "face", "non-face", "run", "runs", "step", "epoch", "epochs", "layer",
-    "layers", "filters", "model", "best", "final", "finished", "running", "queued",
+    "layers", "filters", "model", "best", "finished", "running", "queued",
     "stopped", "failed", "interrupted", "diverged", "learning", "rate", "seed", "edges",
     "sharpen", "blur", "identity", "outline", "emboss", "shapes",
 }  # fmt: skip
