@@ -61,6 +61,8 @@ CLIPPED_JS = """
 """
 
 RUN_PAGES = ("train", "inspect", "experiments")  # the pages a trained run changes
+# Tabs: st.tabs, and Experiments' tab bar (a segmented control, so a click keeps its tab).
+TABS = "[role='tab'], .st-key-experiments_tab button"
 # The four modes, reached as a teacher does, by clicking in the sidebar (this also checks
 # that a switch never leaves a stale label behind: see ui.refresh_labels).
 CLICKS = [
@@ -75,7 +77,7 @@ def _check_views(page, name: str) -> list[str]:
     """Clipped texts of the page as shown, then of each of its tabs (a screenshot each)."""
     problems = [f"{name}: {p}" for p in page.evaluate(CLIPPED_JS)]
     shot(page, f"fit_{name}")
-    tabs = page.locator("[role='tab']")
+    tabs = page.locator(TABS)
     for i in range(tabs.count()):
         tab = tabs.nth(i)
         label = tab.inner_text().strip() or str(i)
