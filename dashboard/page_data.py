@@ -33,11 +33,6 @@ UPLOAD_MB = 20  # .streamlit/config.toml server.maxUploadSize
 _NOTE = re.compile(r"^(?P<kind>\w+) data in a (?P<ext>\.\w+) file: loaded$")
 
 
-def _labels(prefix: str, options) -> Callable[[str], str]:
-    """A format_func whose texts are looked up now, in this run's language."""
-    return {o: t(f"data.{prefix}_{o}") for o in options}.get
-
-
 def _details(text: object) -> None:
     """A loader's own words (English), folded under the message, without server paths."""
     with st.expander(t("common.error_details"), icon=":material/info:"):
@@ -60,7 +55,7 @@ def _shapes_spec() -> dict | None:
             default=["circle", "square"],
             url="classes",
             valid=lambda v: isinstance(v, list) and set(v) <= set(data.SHAPE_CLASSES),
-            format_func=_labels("shape", data.SHAPE_CLASSES),
+            format_func=ui.labels("data.shape_", data.SHAPE_CLASSES),
             max_selections=3,
         )
         n = ui.widget(
@@ -165,7 +160,7 @@ def _keras_spec() -> dict:
             default="mnist",
             url="kname",
             valid=lambda v: v in data.KERAS_SETS,
-            format_func=_labels("keras", data.KERAS_SETS),
+            format_func=ui.labels("data.keras_", data.KERAS_SETS),
         )
     with c2:
         n = ui.widget(
@@ -203,7 +198,7 @@ def _image_options() -> dict:
             default="crop",
             url="fit",
             valid=lambda v: v in data.FITS,
-            format_func=_labels("fit", data.FITS),
+            format_func=ui.labels("data.fit_", data.FITS),
             help=t("data.fit_help"),
         )
     with c3:
@@ -300,7 +295,7 @@ def _source() -> str:
         default="shapes",
         url="src",
         valid=lambda v: v in sources,
-        format_func=_labels("src", sources),
+        format_func=ui.labels("data.src_", sources),
         horizontal=True,
     )
 
@@ -516,7 +511,7 @@ def _augment_settings(ds: data.Dataset, base: dict) -> tuple[data.AugmentConfig,
             default=base.get("flip", "horizontal"),
             url="flip",
             valid=lambda v: v in data.FLIPS,
-            format_func=_labels("flip", data.FLIPS),
+            format_func=ui.labels("data.flip_", data.FLIPS),
         )
         index = ui.widget(
             st.number_input,

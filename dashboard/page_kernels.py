@@ -30,7 +30,7 @@ from cnnlab.images import (
 from cnnlab.ops import BOUNDARIES, PADDINGS, output_size, padding_amounts
 from dashboard import ui
 from dashboard.boundary import guard
-from dashboard.i18n import catalog, lang, t
+from dashboard.i18n import t
 
 MAX_SIDE = 1024  # photos are scaled down to this side first: sliders stay fast
 CARRY_SIDE = 512  # the map kept in the session for Pooling: at most 1 MiB per session
@@ -131,16 +131,6 @@ def _filter_map(
 def _keep() -> dict:
     """The last value of every widget (``ui.widget``'s store, kept across pages)."""
     return st.session_state.setdefault("_keep", {})
-
-
-def _labels(prefix: str, options) -> object:
-    """A format_func whose texts are looked up now, in this run's language.
-
-    (AppTest calls format_func outside the script run, where ``t`` would fall back to
-    English.)
-    """
-    texts, english = catalog(lang()), catalog("en")
-    return {o: texts.get(f"{prefix}{o}") or english[f"{prefix}{o}"] for o in options}.get
 
 
 def _num(v: float) -> str:
@@ -347,7 +337,7 @@ def _preset_box(column, kernel: np.ndarray) -> None:
             key="kernels_preset",
             default=_preset_name(np.array(session["kernels_base"], np.float32)),
             valid=lambda v: v in PRESET_OPTIONS,
-            format_func=_labels("kernels.preset_", PRESET_OPTIONS),
+            format_func=ui.labels("kernels.preset_", PRESET_OPTIONS),
             on_change=_on_preset,
         )
 
@@ -440,7 +430,7 @@ def _image_section() -> Picture:
             default="seed",
             url="src",
             valid=lambda v: v in SOURCES,
-            format_func=_labels("kernels.source_", SOURCES),
+            format_func=ui.labels("kernels.source_", SOURCES),
             horizontal=True,
         )
     color = "gray"
@@ -454,7 +444,7 @@ def _image_section() -> Picture:
                 default="gray",
                 url="color",
                 valid=lambda v: v in ("gray", "rgb"),
-                format_func=_labels("kernels.", ("gray", "rgb")),
+                format_func=ui.labels("kernels.", ("gray", "rgb")),
                 required=True,
             )
     gray = color != "rgb"
@@ -468,7 +458,7 @@ def _image_section() -> Picture:
             default="camera",
             url="img",
             valid=lambda v: v in SAMPLES,
-            format_func=_labels("common.photo_", SAMPLES),
+            format_func=ui.labels("common.photo_", SAMPLES),
         )
         image, key, name = _sample(photo, gray), f"sample:{photo}:{gray}", _photo_name(photo)
     elif source in ("upload", "camera"):
@@ -483,7 +473,7 @@ def _image_section() -> Picture:
             default="per_channel",
             url="rgbmode",
             valid=lambda v: v in ("per_channel", "sum"),
-            format_func=_labels("kernels.rgb_", ("per_channel", "sum")),
+            format_func=ui.labels("kernels.rgb_", ("per_channel", "sum")),
             horizontal=True,
             help=t("kernels.rgb_mode_help"),
         )
@@ -508,7 +498,7 @@ def _controls_section() -> Settings:
             default="same",
             url="pad",
             valid=lambda v: v in PADDINGS,
-            format_func=_labels("kernels.padding_", PADDINGS),
+            format_func=ui.labels("kernels.padding_", PADDINGS),
             help=t("kernels.padding_help"),
         )
     with r1[1]:
@@ -520,7 +510,7 @@ def _controls_section() -> Settings:
             default="zeros",
             url="fill",
             valid=lambda v: v in BOUNDARIES,
-            format_func=_labels("kernels.boundary_", BOUNDARIES),
+            format_func=ui.labels("kernels.boundary_", BOUNDARIES),
             help=t("kernels.boundary_help"),
             disabled=padding == "valid",
         )
@@ -546,7 +536,7 @@ def _controls_section() -> Settings:
             default="signed",
             url="cmap",
             valid=lambda v: v in ("signed", "abs"),
-            format_func=_labels("kernels.cmap_", ("signed", "abs")),
+            format_func=ui.labels("kernels.cmap_", ("signed", "abs")),
             help=t("kernels.cmap_help"),
         )
     r2 = st.columns([1, 1] if ui.projector() else [3, 1])
@@ -559,7 +549,7 @@ def _controls_section() -> Settings:
             default="correlate",
             url="op",
             valid=lambda v: v in ("correlate", "convolve"),
-            format_func=_labels("kernels.op_", ("correlate", "convolve")),
+            format_func=ui.labels("kernels.op_", ("correlate", "convolve")),
             horizontal=True,
         )
     with r2[1]:
@@ -812,7 +802,7 @@ def _bank_choice(used: np.ndarray) -> list[tuple[str, np.ndarray]]:
             default=list(BANK_DEFAULT),
             url="bank",
             valid=lambda v: isinstance(v, list) and all(n in kernels.PRESETS for n in v),
-            format_func=_labels("kernels.preset_", PRESET_OPTIONS),
+            format_func=ui.labels("kernels.preset_", PRESET_OPTIONS),
         )
     with bc2:
         mine = ui.widget(st.toggle, t("kernels.bank_mine"), key="kernels_bank_mine", default=True)

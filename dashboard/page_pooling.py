@@ -76,12 +76,6 @@ def _carried() -> tuple[np.ndarray, str] | None:
 
 
 # ------------------------------------------------------------------ text helpers ----
-def _labels(prefix: str, options) -> object:
-    """A format_func with its texts looked up now, in this run's language (AppTest and
-    reruns may format outside the script run)."""
-    return {o: t(f"{prefix}{o}") for o in options}.get
-
-
 def _in_range(low: int, high: int):
     return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
 
@@ -126,7 +120,7 @@ def _source_choice() -> str:
         default="kernels",
         url="source",
         valid=lambda v: v in SOURCES,
-        format_func=_labels("pooling.source_", SOURCES),
+        format_func=ui.labels("pooling.source_", SOURCES),
         horizontal=True,
     )
 
@@ -144,7 +138,7 @@ def _photo_section() -> tuple[np.ndarray, str]:
             default="camera",
             url="photo",
             valid=lambda v: v in images.SAMPLES,
-            format_func=_labels("common.photo_", images.SAMPLES),
+            format_func=ui.labels("common.photo_", images.SAMPLES),
         )
     with photo_cols[1]:
         course_size = ui.widget(
@@ -199,7 +193,7 @@ def _controls_section() -> Pool:
             default="valid",
             url="ppad",
             valid=lambda v: v in PADDINGS,
-            format_func=_labels("pooling.padding_", PADDINGS),
+            format_func=ui.labels("pooling.padding_", PADDINGS),
             horizontal=True,
         )
     with ctl[3]:
@@ -397,7 +391,7 @@ def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> 
         default="x",
         url="shift",
         valid=lambda v: v in DIRECTIONS,
-        format_func=_labels("pooling.dir_", DIRECTIONS),
+        format_func=ui.labels("pooling.dir_", DIRECTIONS),
         horizontal=True,
     )
     shift_map = pooling.centre_crop(shift_map, MAX_SIDE)  # the centre is enough, and fast
@@ -469,7 +463,7 @@ def _stride_section(photo: np.ndarray, pool: Pool) -> None:
         default="seed_horizontal",
         url="pkernel",
         valid=lambda v: v in kernel_names,
-        format_func=_labels("pooling.k_", kernel_names),
+        format_func=ui.labels("pooling.k_", kernel_names),
     )
     kern = pooling.FEATURE_BANK[name]
     size, stride, padding = pool.size, pool.stride, pool.padding

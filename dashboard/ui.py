@@ -7,7 +7,7 @@ in session state and the URL (``?lang=es&projector=1``), so a teacher can share 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +114,18 @@ def initial_value(
     if valid is not None and not valid(value):
         value = default
     st.session_state[key] = value
+
+
+def labels(prefix: str, options: Iterable[Any]) -> Callable[[Any], str | None]:
+    """A ``format_func``: option ``o`` shows the catalog text ``<prefix><o>``.
+
+    The texts are looked up now, in this run's language: Streamlit and AppTest may call
+    a format_func outside the script run, where the language is not known.
+
+    >>> labels("kernels.op_", ("correlate",))("correlate")  # doctest: +SKIP
+    'Correlation (what Conv2D does)'
+    """
+    return {o: t(f"{prefix}{o}") for o in options}.get
 
 
 def labelled(key: str) -> None:
