@@ -17,9 +17,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import catalog, lang, t
 
-__all__ = ["run_page", "guard", "report", "readable"]
+__all__ = ["run_page", "guard", "report", "readable", "explain", "message"]
 
 log = logging.getLogger("cnnlab.dashboard")
 _PENDING = "_boundary_error"  # a callback's error, shown by the page run that follows
@@ -35,7 +35,31 @@ def readable(exc: BaseException) -> str:
     return text[:400]
 
 
+def explain(exc: BaseException) -> str | None:
+    """The catalog's sentence for a core error that carries a ``code`` and ``params``
+    (``StoreError("busy", …)`` → ``errors.store_busy``), in the page's language; None
+    for an error without one."""
+    code, params = getattr(exc, "code", None), getattr(exc, "params", None) or {}
+    if not isinstance(code, str) or not isinstance(params, dict):
+        return None
+    key = f"errors.{type(exc).__name__.removesuffix('Error').lower()}_{code}"
+    if key not in catalog(lang()) and key not in catalog("en"):
+        return None
+    try:
+        return t(key, **params)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def message(exc: BaseException) -> str:
+    """``exc`` for people: the catalog's sentence when it has one, else :func:`readable`."""
+    return explain(exc) or readable(exc)
+
+
 def _what_to_do(exc: BaseException) -> str:
+    known = explain(exc)
+    if known is not None:
+        return known
     if isinstance(exc, MemoryError):
         return t("common.error_memory")
     if isinstance(exc, ValueError | KeyError | IndexError | TypeError):

@@ -13,9 +13,9 @@ import streamlit as st
 
 from cnnlab import cnnlab_home
 from cnnlab.data import DatasetSpec, parse_spec
-from cnnlab.jobs import JobRegistry
 from cnnlab.model import PRESETS, ModelConfig
 from cnnlab.runs import RunStore
+from cnnlab.training import JobRegistry
 
 __all__ = [
     "store",

@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from tests._pg import pg_store_url, pg_url  # noqa: F401
+
 # Fixtures that train: a test using one of them belongs to the slow layer.
 TRAINING_FIXTURES = frozenset({"trained_run", "shapes_pair"})
 
@@ -146,7 +148,7 @@ def _no_worker_left(monkeypatch):
     Keras loaded, ~0.8 GB); the dashboard keeps one per CNNLAB_HOME, and app tests use a
     fresh home each. Left alone they lived until pytest exited (14 at once, ~11 GB).
     """
-    from cnnlab.jobs import JobRegistry
+    from cnnlab.training import JobRegistry
 
     created: list[JobRegistry] = []
     init = JobRegistry.__init__

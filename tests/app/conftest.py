@@ -43,7 +43,7 @@ def _no_warm_worker(monkeypatch):
     """Opening the Train page warms a training worker (a process importing Keras, ~4 s of
     CPU) so that a job starts sooner. App tests get a fresh registry each, so that would be
     one process per test; a submitted job still starts its own worker."""
-    from cnnlab.jobs import JobRegistry
+    from cnnlab.training import JobRegistry
 
     monkeypatch.setattr(JobRegistry, "warm", lambda self: None)
 

@@ -12,17 +12,28 @@ import numpy as np
 import pytest
 
 from cnnlab.data import make_shapes, split
-from cnnlab.jobs import JobRegistry
 from cnnlab.model import PRESETS
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig, TrainingFailed, train
+from cnnlab.training import JobRegistry, RunRequest
 
 pytestmark = pytest.mark.keras
+
+
+TINY = {"source": "shapes", "n": 160, "size": 16, "seed": 1, "split": {"val_fraction": 0.25}}
 
 
 @pytest.fixture(scope="module")
 def tiny():
     return split(make_shapes(160, size=16, seed=1), val_fraction=0.25, seed=0)
+
+
+def request(epochs: int, batch_size: int, name: str = "", model: str = "seed_shapes"):
+    """A run request on the tiny shapes (the data is rebuilt from this spec by the trainer)."""
+    return RunRequest.from_dict(
+        {"model": model, "data": TINY, "name": name,
+         "train": {"epochs": epochs, "batch_size": batch_size}}
+    )  # fmt: skip
 
 
 def test_shapes_preset_learns_and_is_recorded(trained_run):
@@ -113,35 +124,34 @@ def test_impossible_architecture_is_a_value_error(tiny):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("isolation", ["process", "thread"])
-def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path, isolation):
-    tr, va = tiny
-    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, isolation=isolation)
-    cfg = TrainConfig(epochs=2, batch_size=16)
-    a = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s1", label="a")
-    b = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s2", label="b")
-    c = reg.submit(PRESETS["seed_shapes"], tr, va, cfg, owner="s2", label="c")
+@pytest.mark.parametrize("executor", ["local", "thread"])
+def test_registry_queues_beyond_max_jobs_and_stops_queued_jobs(tiny, tmp_path, executor):
+    _, va = tiny
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, executor=executor)
+    a = reg.submit(request(2, 16, "a"), owner="s1")
+    b = reg.submit(request(2, 16, "b"), owner="s2")
+    c = reg.submit(request(2, 16, "c"), owner="s2")
     assert reg.queue_position(c) in (1, 2)
     reg.stop(c.id)
-    assert c.status == "stopped" and reg.queue_position(c) is None
+    assert reg.store.get(c.id).status == "stopped" and reg.queue_position(c) is None
     assert reg.wait(a, 120) and reg.wait(b, 120)
     assert (a.status, b.status) == ("finished", "finished")
-    assert a.finished <= b.started  # one at a time
+    ra, rb = reg.store.get(a.id), reg.store.get(b.id)
+    assert ra.finished <= rb.started  # one at a time
     assert len(a.epochs) == 2 and a.batches[-1]["step"] == a.batches[-1]["steps"]
     statuses = {r.name: r.status for r in reg.store.list_runs()}
     assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}
     assert [j.label for j in reg.jobs(owner="s2")] == ["c", "b"]
-    probs = a.result.model.predict(va.x[:4], verbose=0)  # in memory, or from the store
+    probs = a.result.model.predict(va.x[:4], verbose=0)  # from the store
     assert probs.shape == (4, 2)
     reg.close()
 
 
 @pytest.mark.slow
-def test_worker_process_stops_and_reports_a_dying_worker(tiny, tmp_path):
-    tr, va = tiny
+def test_worker_process_stops_and_reports_a_dying_worker(tmp_path):
     store = RunStore(tmp_path)
-    reg = JobRegistry(store, max_jobs=1, isolation="process")
-    job = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=50, batch_size=8))
+    reg = JobRegistry(store, max_jobs=1, executor="local")
+    job = reg.submit(request(50, 8))
     deadline = time.monotonic() + 120
     while len(job.batches) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -149,14 +159,14 @@ def test_worker_process_stops_and_reports_a_dying_worker(tiny, tmp_path):
     assert reg.wait(job, 60) and job.status == "stopped"
     assert len(job.epochs) < 50 and store.get(job.run_id).status == "stopped"
     # a worker killed mid-run (as the kernel's OOM killer would) fails the job, not the server
-    doomed = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=50, batch_size=8))
+    doomed = reg.submit(request(50, 8))
     while not doomed.batches and time.monotonic() < deadline + 60:
         time.sleep(0.05)
-    os.kill(doomed.worker_pid, signal.SIGKILL)
+    pid = int(store.get(doomed.id).host.rsplit(":", 1)[1])  # the worker training it
+    os.kill(pid, signal.SIGKILL)
     assert reg.wait(doomed, 60)
     assert doomed.status == "failed" and "unexpectedly" in doomed.error
-    assert store.get(doomed.run_id).status == "failed"
-    after = reg.submit(PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=1, batch_size=32))
+    after = reg.submit(request(1, 32))
     assert reg.wait(after, 120) and after.status == "finished"  # a fresh worker took over
     reg.close()
 
@@ -186,15 +196,16 @@ def test_command_line_trains_into_the_same_store(tmp_path):
     assert RunStore(tmp_path).model_path(rec.id) is not None
 
 
-def test_a_job_past_its_last_batch_is_finishing_not_stoppable():
-    from cnnlab.jobs import Job
-
-    job = Job("j", "me", "label", None, None, None, None)
+def test_a_job_past_its_last_batch_is_finishing_not_stoppable(tmp_path):
+    store = RunStore(tmp_path)
+    reg = JobRegistry(store, max_jobs=0, executor="thread")
+    job = reg.submit(request(1, 16))
+    job.ttl = 0.0
     assert not job.finishing  # queued
-    job.status = "running"
-    job.batches.append({"epoch": 1, "step": 9, "steps": 10})
+    assert store.claim(job.id, host="test")
+    store.beat(job.id, progress={"epoch": 1, "step": 9, "steps": 10})
     assert not job.finishing
-    job.batches.append({"epoch": 1, "step": 10, "steps": 10})
+    store.beat(job.id, progress={"epoch": 1, "step": 10, "steps": 10})
     assert job.finishing
-    job.status = "finished"
+    store.finish(job.id, "finished")
     assert not job.finishing

@@ -1,0 +1,65 @@
+"""Train a run that is already in the store, from its row alone.
+
+Local workers, Ray tasks and the command line all call :func:`run_stored`: it reads the
+request from the row, rebuilds the data from its spec (through the dataset cache), resumes
+from the last checkpoint when the run has one, and trains with the row as the only record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING
+
+from cnnlab.training._fit import TrainingFailed, TrainResult, readable, train
+from cnnlab.training._request import RunRequest
+
+if TYPE_CHECKING:
+    from cnnlab.runs import RunStore
+    from cnnlab.training._fit import Listener
+
+__all__ = ["run_stored"]
+
+
+def run_stored(
+    store: RunStore,
+    run_id: str,
+    *,
+    listener: Listener | None = None,
+    stop: threading.Event | None = None,
+) -> TrainResult | None:
+    """Train the stored run ``run_id`` to its end; its row says how it went.
+
+    Returns the TrainResult, or None when the run failed (its row is ``failed`` with a
+    readable reason; nothing is raised, so a worker carries on with the next run).
+    """
+    try:
+        rec = store.get(run_id)
+        if not rec.request:
+            raise ValueError(f"run {run_id} was not started from a run request")
+        request = RunRequest.from_dict(rec.request)
+        tr, va = request.load()
+        resume = None
+        found = store.checkpoint(run_id)
+        if found is not None:
+            from cnnlab.modelfile import load_model_file
+
+            path, done = found
+            resume = (load_model_file(path), done)
+        return train(
+            request.model,
+            tr,
+            va,
+            request.train,
+            store=store,
+            run_id=run_id,
+            listener=listener,
+            stop=stop,
+            resume=resume,
+        )
+    except TrainingFailed:
+        return None  # train() already wrote the reason into the row
+    except Exception as exc:  # noqa: BLE001 - the row says why; the worker goes on
+        with contextlib.suppress(Exception):
+            store.finish(run_id, "failed", error=readable(exc))
+        return None
