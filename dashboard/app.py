@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
 from cnnlab.backend import compute_info  # noqa: E402
-from dashboard import boundary, state, ui  # noqa: E402
+from dashboard import boundary, params, state, ui  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
 # Teaching order. (file, url path, icon)
@@ -38,8 +38,8 @@ PAGES = [
 
 def _sidebar() -> None:
     # Seed the global settings first, so that every label below is in the right language.
-    ui.initial_value("lang", "en", "lang", valid=lambda v: v in LANGS)
-    ui.initial_value("projector", False, "projector")
+    ui.initial_value("lang", "en", params.Choice("lang", LANGS))
+    ui.initial_value("projector", False, params.Flag("projector"))
     with st.sidebar:
         ui.widget(
             st.segmented_control,
@@ -47,8 +47,7 @@ def _sidebar() -> None:
             list(LANGS),
             key="lang",
             default="en",
-            url="lang",
-            valid=lambda v: v in LANGS,
+            url=params.Choice("lang", LANGS),
             format_func=LANGS.get,
         )
         if st.session_state.get("lang") not in LANGS:  # a click can deselect it
@@ -58,7 +57,7 @@ def _sidebar() -> None:
             t("common.projector"),
             key="projector",
             default=False,
-            url="projector",
+            url=params.Flag("projector"),
             help=t("common.projector_help"),
         )
         with st.expander(t("common.compute"), icon=":material/memory:"):

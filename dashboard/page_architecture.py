@@ -39,7 +39,7 @@ from cnnlab.model import (
     short_number,
     walk,
 )
-from dashboard import ui
+from dashboard import params, ui
 from dashboard.boundary import guard
 from dashboard.i18n import translator
 
@@ -51,6 +51,7 @@ PRESET_KEY = f"{PAGE}_preset"  # the "Start from" selectbox
 _SWITCH_FIELDS = ("batch_norm", "use_bias", "spatial")  # a block's checkboxes
 EDIT_KEY = f"{PAGE}_e_"  # prefix of every editor widget key (cleared when a design is loaded)
 DEFAULT_PRESET = "seed_shapes"
+MAX_ARCH = 8000  # characters of ?arch= read (a browser's whole URL is about this long)
 FILTERS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 KERNELS = (1, 2, 3, 4, 5, 6, 7, 9, 11)
 UNITS = (4, 8, 16, 32, 64, 96, 128, 256, 512, 1024)
@@ -88,13 +89,13 @@ def _init() -> None:
         return
     cfg = None
     if DRAFT not in state:
-        qp = st.query_params
-        if qp.get("preset") in PRESETS:
-            cfg = PRESETS[qp["preset"]]
-            state[LAST] = qp["preset"]
-        if "arch" in qp:
+        preset = params.param_choice("preset", PRESETS, None)
+        if preset is not None:
+            cfg = PRESETS[preset]
+            state[LAST] = preset
+        if "arch" in st.query_params:
             try:
-                cfg = _editable(decode_config(qp["arch"]))
+                cfg = _editable(decode_config(params.param_text("arch", "", max_len=MAX_ARCH)))
             except ValueError:
                 state[f"{PAGE}_bad_url"] = True
     if cfg is None and theirs is not None:

@@ -6,7 +6,7 @@ root (the notebook's PetImages) or a zip upload. The page is thin: ``cnnlab.data
 builds, loads, caches, splits and counts; ``cnnlab.viz`` draws. The chosen recipe goes
 to ``st.session_state["dataset_spec"]`` (Train rebuilds the same data with
 ``cnnlab.data.from_spec``) and its main settings to the URL. Names from a folder are
-shown through ``cnnlab.data.shown_name`` (a name that is not UTF-8 never breaks the
+shown through ``ui.safe_name`` (a name that is not UTF-8 never breaks the
 page) and a loader's words only in a folded "Details" box.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import data, viz
-from dashboard import ui
+from dashboard import params, ui
 from dashboard.i18n import t
 
 PLOT_CFG = {"displaylogo": False, "displayModeBar": False, "staticPlot": True}
@@ -28,6 +28,18 @@ SIDES = [16, 24, 32, 48, 64, 96, 128]
 COUNTS = [200, 500, 1000, 2000, 5000, 10_000]
 KERAS_COUNTS = [1000, 2000, 5000, 10_000, 20_000, 50_000]
 IMAGE_SIDES = [32, 48, 64, 96, 128, 150, 192, 224, 256]
+CHANNELS = (1, 3)  # grey or RGB
+MAX_CLASSES = 3  # shapes in one dataset
+# The sliders' and seeds' ranges, as the widgets and the links (?noise=0.1) read them.
+NOISE = params.Float("noise", 0.0, 0.5, step=0.05)
+CLUTTER = params.Int("clutter", 0, 10)
+MIN_SEED, MAX_SEED = 0, 10_000
+VAL = params.Float("val", 0.1, 0.5, step=0.05)
+TEST = params.Float("test", 0.0, 0.3, step=0.05)
+ROTATION = params.Float("rot", 0.0, 0.5, step=0.01)
+ZOOM = params.Float("zoom", 0.0, 0.5, step=0.01)
+CONTRAST = params.Float("contrast", 0.0, 0.9, step=0.05)
+BRIGHTNESS = params.Float("bright", 0.0, 0.5, step=0.05)
 UPLOAD_MB = 20  # .streamlit/config.toml server.maxUploadSize
 # A decoder's note on a loaded file, "JPEG data in a .png file: loaded", said in words.
 _NOTE = re.compile(r"^(?P<kind>\w+) data in a (?P<ext>\.\w+) file: loaded$")
@@ -53,10 +65,9 @@ def _shapes_spec() -> dict | None:
             list(data.SHAPE_CLASSES),
             key="data_classes",
             default=["circle", "square"],
-            url="classes",
-            valid=lambda v: isinstance(v, list) and set(v) <= set(data.SHAPE_CLASSES),
+            url=params.Choices("classes", data.SHAPE_CLASSES, most=MAX_CLASSES),
             format_func=ui.labels("data.shape_", data.SHAPE_CLASSES),
-            max_selections=3,
+            max_selections=MAX_CLASSES,
         )
         n = ui.widget(
             st.select_slider,
@@ -64,8 +75,7 @@ def _shapes_spec() -> dict | None:
             COUNTS,
             key="data_n",
             default=2000,
-            url="n",
-            valid=lambda v: v in COUNTS,
+            url=params.Choice("n", COUNTS),
         )
     with c2:
         size = ui.widget(
@@ -74,17 +84,15 @@ def _shapes_spec() -> dict | None:
             SIDES,
             key="data_size",
             default=32,
-            url="size",
-            valid=lambda v: v in SIDES,
+            url=params.Choice("size", SIDES),
         )
         channels = ui.widget(
             st.radio,
             t("data.color"),
-            [1, 3],
+            list(CHANNELS),
             key="data_channels",
             default=1,
-            url="ch",
-            valid=lambda v: v in (1, 3),
+            url=params.Choice("ch", CHANNELS),
             format_func={1: t("data.gray"), 3: t("data.rgb")}.get,
             horizontal=True,
         )
@@ -92,35 +100,32 @@ def _shapes_spec() -> dict | None:
         noise = ui.widget(
             st.slider,
             t("data.noise"),
-            0.0,
-            0.5,
+            NOISE.lo,
+            NOISE.hi,
             key="data_noise",
             default=0.0,
-            url="noise",
-            valid=lambda v: 0.0 <= v <= 0.5,
-            step=0.05,
+            url=NOISE,
+            step=NOISE.step,
             help=t("data.noise_help"),
         )
         clutter = ui.widget(
             st.slider,
             t("data.clutter"),
-            0,
-            10,
+            CLUTTER.lo,
+            CLUTTER.hi,
             key="data_clutter",
             default=0,
-            url="clutter",
-            valid=lambda v: 0 <= v <= 10,
+            url=CLUTTER,
             help=t("data.clutter_help"),
         )
         seed = ui.widget(
             st.number_input,
             t("data.seed"),
-            0,
-            10_000,
+            MIN_SEED,
+            MAX_SEED,
             key="data_seed",
             default=0,
-            url="seed",
-            valid=lambda v: 0 <= v <= 10_000,
+            url=params.Int("seed", MIN_SEED, MAX_SEED),
             help=t("data.seed_help"),
         )
     if len(classes) < 2:
@@ -158,8 +163,7 @@ def _keras_spec() -> dict:
             list(data.KERAS_SETS),
             key="data_keras_name",
             default="mnist",
-            url="kname",
-            valid=lambda v: v in data.KERAS_SETS,
+            url=params.Choice("kname", data.KERAS_SETS),
             format_func=ui.labels("data.keras_", data.KERAS_SETS),
         )
     with c2:
@@ -169,8 +173,7 @@ def _keras_spec() -> dict:
             KERAS_COUNTS,
             key="data_keras_n",
             default=10_000,
-            url="kn",
-            valid=lambda v: v in KERAS_COUNTS,
+            url=params.Choice("kn", KERAS_COUNTS),
         )
     st.caption(t("data.keras_cache", path=data.keras_cache_dir()))
     return {"source": "keras", "name": name, "n": int(n), "seed": 0}
@@ -185,8 +188,7 @@ def _image_options() -> dict:
             IMAGE_SIDES,
             key="data_image_size",
             default=150,
-            url="isize",
-            valid=lambda v: v in IMAGE_SIDES,
+            url=params.Choice("isize", IMAGE_SIDES),
             help=t("data.image_size_help"),
         )
     with c2:
@@ -196,8 +198,7 @@ def _image_options() -> dict:
             list(data.FITS),
             key="data_fit",
             default="crop",
-            url="fit",
-            valid=lambda v: v in data.FITS,
+            url=params.Choice("fit", data.FITS),
             format_func=ui.labels("data.fit_", data.FITS),
             help=t("data.fit_help"),
         )
@@ -205,11 +206,10 @@ def _image_options() -> dict:
         channels = ui.widget(
             st.radio,
             t("data.color"),
-            [3, 1],
+            list(reversed(CHANNELS)),
             key="data_image_channels",
             default=3,
-            url="ich",
-            valid=lambda v: v in (1, 3),
+            url=params.Choice("ich", CHANNELS),
             format_func={1: t("data.gray"), 3: t("data.rgb")}.get,
         )
     return {"image_size": [int(side), int(side)], "fit": fit, "channels": int(channels)}
@@ -218,13 +218,13 @@ def _image_options() -> dict:
 def _folder_spec() -> dict | None:
     st.caption(t("data.about_folder"))
     root = data.data_root()
-    st.caption(t("data.root", path=data.shown_name(root)), help=t("data.root_help"))
+    st.caption(t("data.root", path=ui.safe_name(root)), help=t("data.root_help"))
     folders = data.list_folders(root)
     if not folders:
-        st.info(t("data.no_folders", path=data.shown_name(root)), icon=":material/folder_off:")
+        st.info(t("data.no_folders", path=ui.safe_name(root)), icon=":material/folder_off:")
         return None
     # The URL is written below, only for a name a link can hold (not one with odd bytes).
-    ui.initial_value("data_folder", folders[0], "folder", valid=lambda v: v in folders)
+    ui.initial_value("data_folder", folders[0], params.Choice("folder", folders))
     path = ui.widget(
         st.selectbox,
         t("data.folder"),
@@ -232,9 +232,9 @@ def _folder_spec() -> dict | None:
         key="data_folder",
         default=folders[0],
         valid=lambda v: v in folders,
-        format_func=data.shown_name,
+        format_func=ui.safe_name,
     )
-    if data.shown_name(path) == path:
+    if ui.safe_name(path) == path:
         st.query_params["folder"] = path
     elif "folder" in st.query_params:
         del st.query_params["folder"]
@@ -254,7 +254,7 @@ def _is_upload(upload_id: object) -> bool:
 def _upload_spec() -> dict | None:
     st.caption(t("data.about_upload", mb=UPLOAD_MB))
     file = st.file_uploader(t("data.upload"), type=["zip"], key="data_upload")
-    ui.initial_value("data_upload_id", "", url="up", valid=_is_upload)
+    ui.initial_value("data_upload_id", "", url=params.Text("up", valid=_is_upload))
     if file is not None:
         try:
             st.session_state["data_upload_id"] = data.save_upload(file.getvalue())
@@ -269,7 +269,7 @@ def _upload_spec() -> dict | None:
         return None
     st.query_params["up"] = upload_id
     if file is None:
-        st.caption(t("data.upload_kept", id=data.shown_name(upload_id)))
+        st.caption(t("data.upload_kept", id=ui.safe_name(upload_id)))
     return {"source": "upload", "id": upload_id, **_image_options()}
 
 
@@ -293,8 +293,7 @@ def _source() -> str:
         sources,
         key="data_source",
         default="shapes",
-        url="src",
-        valid=lambda v: v in sources,
+        url=params.Choice("src", sources),
         format_func=ui.labels("data.src_", sources),
         horizontal=True,
     )
@@ -307,38 +306,35 @@ def _split_settings() -> dict:
             val = ui.widget(
                 st.slider,
                 t("data.val_fraction"),
-                0.1,
-                0.5,
+                VAL.lo,
+                VAL.hi,
                 key="data_val",
                 default=0.2,
-                url="val",
-                valid=lambda v: 0.1 <= v <= 0.5,
-                step=0.05,
+                url=VAL,
+                step=VAL.step,
                 help=t("data.val_help"),
             )
         with c2:
             test = ui.widget(
                 st.slider,
                 t("data.test_fraction"),
-                0.0,
-                0.3,
+                TEST.lo,
+                TEST.hi,
                 key="data_test",
                 default=0.0,
-                url="test",
-                valid=lambda v: 0.0 <= v <= 0.3,
-                step=0.05,
+                url=TEST,
+                step=TEST.step,
                 help=t("data.test_help"),
             )
         with c3:
             seed = ui.widget(
                 st.number_input,
                 t("data.split_seed"),
-                0,
-                10_000,
+                MIN_SEED,
+                MAX_SEED,
                 key="data_split_seed",
                 default=0,
-                url="sseed",
-                valid=lambda v: 0 <= v <= 10_000,
+                url=params.Int("sseed", MIN_SEED, MAX_SEED),
             )
     return {"val_fraction": round(float(val), 2), "test_fraction": round(float(test), 2),
             "seed": int(seed)}  # fmt: skip
@@ -451,7 +447,7 @@ def _report(rep: data.FolderReport) -> None:
                 }
             )
             st.dataframe(reasons, hide_index=True, key="data_reasons")
-            paths = [data.shown_name(s.path) for s in rep.skipped]
+            paths = [ui.safe_name(s.path) for s in rep.skipped]
             skipped = pd.DataFrame(
                 {
                     t("data.report_file"): paths,
@@ -473,7 +469,7 @@ def _report(rep: data.FolderReport) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    t("data.report_file"): [data.shown_name(s.path) for s in rep.notes],
+                    t("data.report_file"): [ui.safe_name(s.path) for s in rep.notes],
                     t("data.report_detail"): [_note(s.detail) for s in rep.notes],
                 }
             ),
@@ -481,7 +477,7 @@ def _report(rep: data.FolderReport) -> None:
             key="data_notes",
         )
     if rep.empty_classes:
-        names = ", ".join(data.shown_name(c) for c in rep.empty_classes)
+        names = ", ".join(ui.safe_name(c) for c in rep.empty_classes)
         st.warning(t("data.report_empty_classes", names=names))
 
 
@@ -509,8 +505,7 @@ def _augment_settings(ds: data.Dataset, base: dict) -> tuple[data.AugmentConfig,
             list(data.FLIPS),
             key="data_aug_flip",
             default=base.get("flip", "horizontal"),
-            url="flip",
-            valid=lambda v: v in data.FLIPS,
+            url=params.Choice("flip", data.FLIPS),
             format_func=ui.labels("data.flip_", data.FLIPS),
         )
         index = ui.widget(
@@ -526,48 +521,44 @@ def _augment_settings(ds: data.Dataset, base: dict) -> tuple[data.AugmentConfig,
         rotation = ui.widget(
             st.slider,
             t("data.aug_rotation"),
-            0.0,
-            0.5,
+            ROTATION.lo,
+            ROTATION.hi,
             key="data_aug_rotation",
             default=float(base.get("rotation", 0.05)),
-            url="rot",
-            valid=lambda v: 0.0 <= v <= 0.5,
-            step=0.01,
+            url=ROTATION,
+            step=ROTATION.step,
             help=t("data.aug_rotation_help"),
         )
         zoom = ui.widget(
             st.slider,
             t("data.aug_zoom"),
-            0.0,
-            0.5,
+            ZOOM.lo,
+            ZOOM.hi,
             key="data_aug_zoom",
             default=float(base.get("zoom", 0.1)),
-            url="zoom",
-            valid=lambda v: 0.0 <= v <= 0.5,
-            step=0.01,
+            url=ZOOM,
+            step=ZOOM.step,
         )
     with c3:
         contrast = ui.widget(
             st.slider,
             t("data.aug_contrast"),
-            0.0,
-            0.9,
+            CONTRAST.lo,
+            CONTRAST.hi,
             key="data_aug_contrast",
             default=float(base.get("contrast", 0.2)),
-            url="contrast",
-            valid=lambda v: 0.0 <= v <= 0.9,
-            step=0.05,
+            url=CONTRAST,
+            step=CONTRAST.step,
         )
         brightness = ui.widget(
             st.slider,
             t("data.aug_brightness"),
-            0.0,
-            0.5,
+            BRIGHTNESS.lo,
+            BRIGHTNESS.hi,
             key="data_aug_brightness",
             default=float(base.get("brightness", 0.0)),
-            url="bright",
-            valid=lambda v: 0.0 <= v <= 0.5,
-            step=0.05,
+            url=BRIGHTNESS,
+            step=BRIGHTNESS.step,
         )
     return data.AugmentConfig(flip, rotation, zoom, contrast, brightness), int(index)
 

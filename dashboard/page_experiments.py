@@ -18,12 +18,13 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import compare
-from cnnlab.data import normalize_spec, split_spec
+from cnnlab.data import normalize_spec, parse_spec, split_spec
 from cnnlab.model import PRESETS, ModelConfig, layer_table
 from cnnlab.runs import STATUSES
-from cnnlab.train import TrainConfig
+from cnnlab.training import RunRequest, TrainConfig
 from cnnlab.viz import overlay_figure, seeds_figure, step6_figure
-from dashboard import state, ui
+from dashboard import params, state, ui
+from dashboard.boundary import message
 from dashboard.i18n import catalog, lang, t, translator
 
 PAGE = "experiments"
@@ -36,6 +37,7 @@ LIVE_SEEN = "_experiments_live"  # live job ids at the last poll
 IMPORTED = "_experiments_imported"  # file id of the last uploaded configuration
 RESULT = "_experiments_import_result"  # ("ok", lines) or ("err", message)
 S6_DATA = ("demo", "current")
+MIN_EPOCHS, MAX_EPOCHS = 1, 100  # step 6's epochs box (and ?s6epochs=)
 
 
 # ----------------------------------------------------------------------------- words
@@ -228,11 +230,12 @@ def _submit(jobs: list[tuple[ModelConfig, TrainConfig, str, tuple[str, ...]]], s
                     t(f"{PAGE}.submit_design", model=ui.model_name(cfg.name),
                       shape="×".join(map(str, shape)), reason=exc)
                 ) from exc  # fmt: skip
-        reg = state.registry()
+        reg, data = state.registry(), parse_spec(spec)
         for cfg, tcfg, label, tags in jobs:
-            reg.submit(cfg, parts[0], parts[1], tcfg, owner=state.owner(), label=label, tags=tags)
+            request = RunRequest(model=cfg, data=data, train=tcfg, name=label, tags=tags)
+            reg.submit(request, owner=state.owner())
     except ValueError as exc:
-        ui.error_box(t(f"{PAGE}.submit_bad", reason=str(exc)))
+        ui.error_box(t(f"{PAGE}.submit_bad", reason=message(exc)))
         return 0
     return len(jobs)
 
@@ -269,7 +272,7 @@ def _filters(all_rows: list[dict]) -> list[dict]:
     )  # fmt: skip
     by = ui.widget(
         c5.selectbox, t(f"{PAGE}.sort"), list(compare.SORT_KEYS), key=f"{PAGE}_sort",
-        default="created", url="sort", valid=lambda v: v in compare.SORT_KEYS,
+        default="created", url=params.Choice("sort", compare.SORT_KEYS),
         format_func=lambda k: tr(f"{PAGE}.sort_{k}"),
     )  # fmt: skip
     rows = compare.filter_rows(
@@ -308,7 +311,7 @@ def _curves(histories: dict, row_of: dict, sel: list[str]) -> None:
     s = ui.style()
     show_train = ui.widget(
         st.toggle, t(f"{PAGE}.show_train"), key=f"{PAGE}_show_train", default=True,
-        url="train_curves",
+        url=params.Flag("train_curves"),
     )  # fmt: skip
     runs = [(_label(row_of[i]), histories.get(i, {})) for i in sel]
     labels = {
@@ -410,6 +413,39 @@ def _delete(row_of: dict, sel: list[str]) -> None:
         st.rerun()
 
 
+def _resume(row_of: dict, sel: list[str]) -> None:
+    """Resume the selected interrupted runs from their last checkpoint."""
+    stuck = [i for i in sel if row_of[i]["status"] == "interrupted"]
+    if not stuck or not st.button(
+        t(f"{PAGE}.resume", n=len(stuck)), key=f"{PAGE}_resume", icon=":material/play_arrow:",
+        help=t(f"{PAGE}.resume_help"),
+    ):  # fmt: skip
+        return
+    reg, resumed = state.registry(), 0
+    for run_id in stuck:
+        try:
+            reg.resume(run_id)
+            resumed += 1
+        except ValueError:
+            continue
+    _flash("ok", t(f"{PAGE}.resumed", n=resumed))
+    st.rerun()
+
+
+def _damaged(records: list) -> list:
+    """Runs whose row cannot be read: named, with a way to delete them; the rest shown."""
+    bad = [r for r in records if getattr(r, "problem", None)]
+    if bad:
+        with st.container(border=True, key=f"{PAGE}_damaged"):
+            ids = ", ".join(r.id for r in bad)
+            st.warning(t(f"{PAGE}.damaged", n=len(bad), ids=ids), icon=":material/warning:")
+            if st.button(t(f"{PAGE}.damaged_delete", n=len(bad)), key=f"{PAGE}_damaged_del"):
+                for r in bad:
+                    state.store().delete(r.id)
+                st.rerun()
+    return [r for r in records if not getattr(r, "problem", None)]
+
+
 def runs_tab(records: list, histories: dict) -> None:
     if not records:
         st.info(t(f"{PAGE}.empty"), icon=":material/science:")
@@ -439,6 +475,7 @@ def runs_tab(records: list, histories: dict) -> None:
     else:
         st.info(t(f"{PAGE}.pick_none"), icon=":material/touch_app:")
     _export(records_by_id, histories, rows, sel)
+    _resume(row_of, sel)
     _delete(row_of, sel)
 
 
@@ -447,7 +484,7 @@ def _step6_spec() -> dict:
     tr = translator()
     which = ui.widget(
         st.segmented_control, t(f"{PAGE}.s6_data"), S6_DATA, key=f"{PAGE}_s6_data",
-        default="demo", url="s6data", valid=lambda v: v in S6_DATA,
+        default="demo", url=params.Choice("s6data", S6_DATA),
         format_func=lambda v: tr(f"{PAGE}.s6_data_{v}"),
     )  # fmt: skip
     if which == "current":  # (a click can deselect both: the demo then)
@@ -530,8 +567,8 @@ def step6_tab(records: list, histories: dict) -> None:
     with c1:
         spec = _step6_spec()
     epochs = ui.widget(
-        c2.number_input, t(f"{PAGE}.s6_epochs"), 1, 100, key=f"{PAGE}_s6_epochs", default=10,
-        url="s6epochs", valid=lambda v: isinstance(v, int) and 1 <= v <= 100,
+        c2.number_input, t(f"{PAGE}.s6_epochs"), MIN_EPOCHS, MAX_EPOCHS, key=f"{PAGE}_s6_epochs",
+        default=10, url=params.Int("s6epochs", MIN_EPOCHS, MAX_EPOCHS),
         help=t(f"{PAGE}.s6_epochs_help"),
     )  # fmt: skip
     tcfg = TrainConfig(epochs=int(epochs), seed=0)
@@ -652,7 +689,7 @@ def _run_seeds(records: list, run_id: str, n: int) -> None:
         model = ModelConfig.from_dict(rec.model_cfg)
         base = TrainConfig.from_dict(rec.train_cfg)
     except (TypeError, ValueError) as exc:
-        ui.error_box(t(f"{PAGE}.submit_bad", reason=str(exc)))
+        ui.error_box(t(f"{PAGE}.submit_bad", reason=message(exc)))
         return
     seeds = compare.missing_seeds(records, compare.signature(rec), range(1, n + 1))
     if not seeds:
@@ -744,8 +781,8 @@ def _tab(n_runs: int) -> str:
     """The tab bar: tab ids as values, their names from the catalog."""
     tr = translator()  # bound now: AppTest formats the options outside the run
     tab = ui.widget(
-        st.segmented_control, t(f"{PAGE}.tabs"), TABS, key=TAB_KEY, default=TABS[0], url="tab",
-        valid=lambda v: v in TABS, on_change=_keep_tab, label_visibility="collapsed",
+        st.segmented_control, t(f"{PAGE}.tabs"), TABS, key=TAB_KEY, default=TABS[0],
+        url=params.Choice("tab", TABS), on_change=_keep_tab, label_visibility="collapsed",
         format_func=lambda k: tr(f"{PAGE}.tab_{k}", n=n_runs), width="stretch",
     )  # fmt: skip
     tab = tab if tab in TABS else st.session_state.get(LAST_TAB, TABS[0])
@@ -759,6 +796,7 @@ def render() -> None:
     st.fragment(run_every=2.0 if busy else None)(_live_jobs)()
     _show_flash()
     records, histories = _load()
+    records = _damaged(records)
     tab = _tab(len(records))
     if tab == "runs":
         runs_tab(records, histories)

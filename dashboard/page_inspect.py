@@ -18,7 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import viz
-from dashboard import state, ui
+from dashboard import params, state, ui
+from dashboard.boundary import message
 from dashboard.i18n import t, translator
 
 INPUTS = ("val", "upload", "camera", "draw")
@@ -43,10 +44,11 @@ def _pair_width() -> int | str:
 # ------------------------------------------------------------------ cached work ----
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _load_model(path: str, mtime: float):
-    """A saved model, shared read-only by every session (keyed by file and its mtime)."""
-    import keras
+    """A saved model, shared read-only by every session (keyed by file and its mtime);
+    loaded by the core's one loader (safe mode)."""
+    from cnnlab.modelfile import load_model_file
 
-    return keras.saving.load_model(path, safe_mode=True)
+    return load_model_file(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -118,16 +120,16 @@ def _key(array: np.ndarray) -> str:
 # ----------------------------------------------------------------- model choice ----
 def _train_demo() -> None:
     """One click: queue the tutorial's shapes model on 2,000 shapes, watch it on Train."""
-    from cnnlab.data import split_spec
+    from cnnlab.data import parse_spec
     from cnnlab.model import PRESETS
-    from cnnlab.train import TrainConfig
+    from cnnlab.training import RunRequest, TrainConfig
 
     spec = dict(state.DEFAULT_SPEC)
-    tr, va = split_spec(spec)[:2]
-    job = state.registry().submit(
-        PRESETS["seed_shapes"], tr, va, TrainConfig(epochs=10), owner=state.owner(),
-        label="seed_shapes · shapes",
+    request = RunRequest(
+        model=PRESETS["seed_shapes"], data=parse_spec(spec), train=TrainConfig(epochs=10),
+        name="seed_shapes · shapes",
     )  # fmt: skip
+    job = state.registry().submit(request, owner=state.owner())
     st.session_state["train_job"] = job.id
     st.session_state["model_cfg"] = PRESETS["seed_shapes"].to_dict()
     st.session_state["dataset_spec"] = spec
@@ -172,8 +174,8 @@ def _choose_model():
         ids = [r.id for r in runs]
         labels = {r.id: _run_label(r, store) for r in runs}
         rid = ui.widget(
-            st.selectbox, t("inspect.run"), ids, key="inspect_run", default=ids[0], url="run",
-            valid=lambda v: v in ids, format_func=labels.get,
+            st.selectbox, t("inspect.run"), ids, key="inspect_run", default=ids[0],
+            url=params.Choice("run", ids), format_func=labels.get,
         )  # fmt: skip
         run = next(r for r in runs if r.id == rid)
         path = str(store.model_path(rid))
@@ -181,7 +183,7 @@ def _choose_model():
         with st.spinner(t("inspect.loading")):
             model = _load_model(path, Path(path).stat().st_mtime)
     except Exception as exc:  # noqa: BLE001 - a bad file is a message, never a traceback
-        ui.error_box(t("inspect.bad_model", reason=f"{type(exc).__name__}: {exc}"[:300]))
+        ui.error_box(t("inspect.bad_model", reason=message(exc)))
         return None
     shape = model.input_shape
     if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
@@ -217,7 +219,7 @@ def _choose_input(model, val, names):
     tr = translator()
     kind = ui.widget(
         st.segmented_control, t("inspect.input"), INPUTS, key="inspect_input", default="val",
-        url="input", valid=lambda v: v in INPUTS, format_func=lambda s: tr(f"inspect.input_{s}"),
+        url=params.Choice("input", INPUTS), format_func=lambda s: tr(f"inspect.input_{s}"),
     ) or "val"  # fmt: skip
     if kind == "val":
         if val is not None:
@@ -230,7 +232,7 @@ def _choose_input(model, val, names):
             return None
         i = ui.widget(
             st.slider, t("inspect.image_index"), 0, len(x) - 1, key="inspect_index", default=0,
-            url="img", valid=lambda v: isinstance(v, int) and 0 <= v < len(x),
+            url=params.Int("img", 0, len(x) - 1),
         )  # fmt: skip
         true = None if y is None else int(y[i])
         return np.asarray(x[i]), f"val:{i}:{_key(x[i])}", true
@@ -339,7 +341,7 @@ def _filters(model, run_id) -> None:
         start = t("inspect.epoch_0")
         ep = ui.widget(
             st.select_slider, t("inspect.epoch"), epochs, key="inspect_epoch",
-            default=epochs[-1], url="epoch", valid=lambda v: v in epochs,
+            default=epochs[-1], url=params.Int("epoch", epochs[0], epochs[-1]),
             format_func=lambda e: start if e == 0 else str(e),
         )  # fmt: skip
         w = snaps[ep]
@@ -426,7 +428,7 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
                    layer_names[0])  # fmt: skip
     layer = ui.widget(
         st.selectbox, t("inspect.layer"), layer_names, key="inspect_layer", default=default,
-        url="layer", valid=lambda v: v in layer_names,
+        url=params.Choice("layer", layer_names),
         format_func=lambda n: f"{n} · {' × '.join(str(v) for v in shapes[n])}",
     )  # fmt: skip
     arr = dict(maps)[layer]
@@ -525,7 +527,7 @@ def _receptive(model, img, maps) -> None:
     c1, c2, c3 = st.columns(3)
     layer = ui.widget(
         c1.selectbox, t("inspect.layer"), names, key="inspect_rf_layer", default=names[-1],
-        url="rf", valid=lambda v: v in names,
+        url=params.Choice("rf", names),
     )  # fmt: skip
     hh, ww = arrays[layer].shape[:2]
     row = ui.widget(

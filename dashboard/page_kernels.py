@@ -28,7 +28,7 @@ from cnnlab.images import (
     to_gray,
 )
 from cnnlab.ops import BOUNDARIES, PADDINGS, output_size, padding_amounts
-from dashboard import ui
+from dashboard import params, ui
 from dashboard.boundary import guard
 from dashboard.i18n import t
 
@@ -36,6 +36,10 @@ MAX_SIDE = 1024  # photos are scaled down to this side first: sliders stay fast
 CARRY_SIDE = 512  # the map kept in the session for Pooling: at most 1 MiB per session
 STEP_MAX = 12  # the step view shows inputs up to this side
 SOURCES = ("seed", "photo", "upload", "camera")
+# The choices of section 2 and 3 (ids in links: ?color=rgb&op=convolve), and the stride.
+COLORS, RGB_MODES = ("gray", "rgb"), ("per_channel", "sum")
+CMAPS, OPERATIONS = ("signed", "abs"), ("correlate", "convolve")
+MIN_STRIDE, MAX_STRIDE = 1, 8
 UPLOAD_TYPES = ("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff")
 CUSTOM = "custom"
 PRESET_OPTIONS = (CUSTOM, *kernels.PRESETS)
@@ -210,13 +214,7 @@ def _on_random() -> None:
 def _kernel_from_url() -> np.ndarray | None:
     """The kernel of a shared link (``?k=-1,0,1,…``), or None when there is none or it
     cannot be read (a nonsense link opens the default kernel)."""
-    raw = st.query_params.get("k")
-    if not raw:
-        return None
-    try:
-        return kernels.parse_flat(raw)
-    except ValueError:
-        return None
+    return params.param_grid("k")
 
 
 def _preset_name(kernel: np.ndarray) -> str:
@@ -303,7 +301,7 @@ def _kernel_editor() -> tuple[object, list[list[object]], bool]:
         t("kernels.normalise"),
         key="kernels_normalise",
         default=False,
-        url="norm",
+        url=params.Flag("norm"),
         help=t("kernels.normalise_help"),
     )
     return c1, edited.to_numpy().tolist(), bool(normalise)
@@ -428,8 +426,7 @@ def _image_section() -> Picture:
             SOURCES,
             key="kernels_source",
             default="seed",
-            url="src",
-            valid=lambda v: v in SOURCES,
+            url=params.Choice("src", SOURCES),
             format_func=ui.labels("kernels.source_", SOURCES),
             horizontal=True,
         )
@@ -439,12 +436,11 @@ def _image_section() -> Picture:
             color = ui.widget(
                 st.segmented_control,
                 t("kernels.color"),
-                ["gray", "rgb"],
+                list(COLORS),
                 key="kernels_color",
                 default="gray",
-                url="color",
-                valid=lambda v: v in ("gray", "rgb"),
-                format_func=ui.labels("kernels.", ("gray", "rgb")),
+                url=params.Choice("color", COLORS),
+                format_func=ui.labels("kernels.", COLORS),
                 required=True,
             )
     gray = color != "rgb"
@@ -456,8 +452,7 @@ def _image_section() -> Picture:
             SAMPLES,
             key="kernels_sample",
             default="camera",
-            url="img",
-            valid=lambda v: v in SAMPLES,
+            url=params.Choice("img", SAMPLES),
             format_func=ui.labels("common.photo_", SAMPLES),
         )
         image, key, name = _sample(photo, gray), f"sample:{photo}:{gray}", _photo_name(photo)
@@ -468,12 +463,11 @@ def _image_section() -> Picture:
         rgb_mode = ui.widget(
             st.radio,
             t("kernels.rgb_mode"),
-            ["per_channel", "sum"],
+            list(RGB_MODES),
             key="kernels_rgb_mode",
             default="per_channel",
-            url="rgbmode",
-            valid=lambda v: v in ("per_channel", "sum"),
-            format_func=ui.labels("kernels.rgb_", ("per_channel", "sum")),
+            url=params.Choice("rgbmode", RGB_MODES),
+            format_func=ui.labels("kernels.rgb_", RGB_MODES),
             horizontal=True,
             help=t("kernels.rgb_mode_help"),
         )
@@ -496,8 +490,7 @@ def _controls_section() -> Settings:
             PADDINGS,
             key="kernels_padding",
             default="same",
-            url="pad",
-            valid=lambda v: v in PADDINGS,
+            url=params.Choice("pad", PADDINGS),
             format_func=ui.labels("kernels.padding_", PADDINGS),
             help=t("kernels.padding_help"),
         )
@@ -508,8 +501,7 @@ def _controls_section() -> Settings:
             BOUNDARIES,
             key="kernels_boundary",
             default="zeros",
-            url="fill",
-            valid=lambda v: v in BOUNDARIES,
+            url=params.Choice("fill", BOUNDARIES),
             format_func=ui.labels("kernels.boundary_", BOUNDARIES),
             help=t("kernels.boundary_help"),
             disabled=padding == "valid",
@@ -520,10 +512,9 @@ def _controls_section() -> Settings:
             t("kernels.stride"),
             key="kernels_stride",
             default=1,
-            url="stride",
-            valid=lambda v: isinstance(v, int) and 1 <= v <= 8,
-            min_value=1,
-            max_value=8,
+            url=params.Int("stride", MIN_STRIDE, MAX_STRIDE),
+            min_value=MIN_STRIDE,
+            max_value=MAX_STRIDE,
             step=1,
             help=t("kernels.stride_help"),
         )
@@ -531,12 +522,11 @@ def _controls_section() -> Settings:
         cmap = ui.widget(
             st.selectbox,
             t("kernels.cmap"),
-            ["signed", "abs"],
+            list(CMAPS),
             key="kernels_cmap",
             default="signed",
-            url="cmap",
-            valid=lambda v: v in ("signed", "abs"),
-            format_func=ui.labels("kernels.cmap_", ("signed", "abs")),
+            url=params.Choice("cmap", CMAPS),
+            format_func=ui.labels("kernels.cmap_", CMAPS),
             help=t("kernels.cmap_help"),
         )
     r2 = st.columns([1, 1] if ui.projector() else [3, 1])
@@ -544,18 +534,17 @@ def _controls_section() -> Settings:
         operation = ui.widget(
             st.radio,
             t("kernels.operation"),
-            ["correlate", "convolve"],
+            list(OPERATIONS),
             key="kernels_op",
             default="correlate",
-            url="op",
-            valid=lambda v: v in ("correlate", "convolve"),
-            format_func=ui.labels("kernels.op_", ("correlate", "convolve")),
+            url=params.Choice("op", OPERATIONS),
+            format_func=ui.labels("kernels.op_", OPERATIONS),
             horizontal=True,
         )
     with r2[1]:
         relu = ui.widget(
-            st.toggle, t("kernels.relu"), key="kernels_relu", default=False, url="relu",
-            help=t("kernels.relu_help"),
+            st.toggle, t("kernels.relu"), key="kernels_relu", default=False,
+            url=params.Flag("relu"), help=t("kernels.relu_help"),
         )  # fmt: skip
     with st.expander(t("kernels.op_note").split("**")[1], icon=":material/help:"):
         st.markdown(t("kernels.op_note"))
@@ -800,8 +789,7 @@ def _bank_choice(used: np.ndarray) -> list[tuple[str, np.ndarray]]:
             list(kernels.PRESETS),
             key="kernels_bank",
             default=list(BANK_DEFAULT),
-            url="bank",
-            valid=lambda v: isinstance(v, list) and all(n in kernels.PRESETS for n in v),
+            url=params.Choices("bank", kernels.PRESETS),
             format_func=ui.labels("kernels.preset_", PRESET_OPTIONS),
         )
     with bc2:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from cnnlab import images, pooling, viz
 from cnnlab.ops import correlate2d, global_pool2d, output_size
-from dashboard import ui
+from dashboard import params, ui
 from dashboard.i18n import t
 
 # Where the pooled map comes from. Ids (in links: ?source=seed); "seed" is the course
@@ -26,7 +26,7 @@ SOURCES = ("kernels", "seed", "photo", "matrix")
 PADDINGS = ("valid", "same")
 DIRECTIONS = ("x", "y", "xy")
 STRIDES = (0, 1, 2, 3, 4, 5)  # 0: the window's size, as Keras' default
-MAX_POOL = 5  # largest window side, and most pooling steps in a row
+MIN_POOL, MAX_POOL = 1, 5  # window side, and pooling steps in a row (?pool=, ?k=)
 COURSE_MATRIX_TEXT = "\n".join(" ".join(str(v) for v in row) for row in images.COURSE_MATRIX)
 MAX_SIDE = 1024  # larger photos are scaled down first: the lesson needs no more
 PLOT_CFG = {"displaylogo": False}
@@ -76,10 +76,6 @@ def _carried() -> tuple[np.ndarray, str] | None:
 
 
 # ------------------------------------------------------------------ text helpers ----
-def _in_range(low: int, high: int):
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
-
-
 def _formula_latex(n: int, k: int, s: int, padding: str, symbol: str) -> str:
     out = output_size(n, k, s, padding)
     if padding == "same":
@@ -118,8 +114,7 @@ def _source_choice() -> str:
         SOURCES,
         key="pooling_source",
         default="kernels",
-        url="source",
-        valid=lambda v: v in SOURCES,
+        url=params.Choice("source", SOURCES),
         format_func=ui.labels("pooling.source_", SOURCES),
         horizontal=True,
     )
@@ -136,8 +131,7 @@ def _photo_section() -> tuple[np.ndarray, str]:
             images.SAMPLES,
             key="pooling_photo",
             default="camera",
-            url="photo",
-            valid=lambda v: v in images.SAMPLES,
+            url=params.Choice("photo", images.SAMPLES),
             format_func=ui.labels("common.photo_", images.SAMPLES),
         )
     with photo_cols[1]:
@@ -146,7 +140,7 @@ def _photo_section() -> tuple[np.ndarray, str]:
             t("pooling.course_size"),
             key="pooling_seed_size",
             default=True,
-            url="seedsize",
+            url=params.Flag("seedsize"),
             help=t("pooling.course_size_help"),
         )
     with st.expander(t("pooling.upload"), icon=":material/upload:"):
@@ -169,8 +163,8 @@ def _controls_section() -> Pool:
     ctl = st.columns(4)
     with ctl[0]:
         size = ui.widget(
-            st.slider, t("pooling.size"), 1, MAX_POOL, key="pooling_size", default=2,
-            url="pool", valid=_in_range(1, MAX_POOL),
+            st.slider, t("pooling.size"), MIN_POOL, MAX_POOL, key="pooling_size", default=2,
+            url=params.Int("pool", MIN_POOL, MAX_POOL),
         )  # fmt: skip
     stride_labels = {0: t("pooling.stride_auto", size=size), **{v: str(v) for v in STRIDES[1:]}}
     with ctl[1]:
@@ -180,8 +174,7 @@ def _controls_section() -> Pool:
             STRIDES,
             key="pooling_stride",
             default=0,
-            url="pstride",
-            valid=lambda v: v in STRIDES,
+            url=params.Choice("pstride", STRIDES),
             format_func=stride_labels.get,
         )
     with ctl[2]:
@@ -191,15 +184,14 @@ def _controls_section() -> Pool:
             PADDINGS,
             key="pooling_padding",
             default="valid",
-            url="ppad",
-            valid=lambda v: v in PADDINGS,
+            url=params.Choice("ppad", PADDINGS),
             format_func=ui.labels("pooling.padding_", PADDINGS),
             horizontal=True,
         )
     with ctl[3]:
         steps = ui.widget(
-            st.slider, t("pooling.steps"), 1, MAX_POOL, key="pooling_steps", default=3,
-            url="k", valid=_in_range(1, MAX_POOL),
+            st.slider, t("pooling.steps"), MIN_POOL, MAX_POOL, key="pooling_steps", default=3,
+            url=params.Int("k", MIN_POOL, MAX_POOL),
         )  # fmt: skip
     stride = size if stride_choice == 0 else int(stride_choice)
     return Pool(int(size), stride, padding, int(steps))
@@ -389,8 +381,7 @@ def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> 
         DIRECTIONS,
         key="pooling_shift_dir",
         default="x",
-        url="shift",
-        valid=lambda v: v in DIRECTIONS,
+        url=params.Choice("shift", DIRECTIONS),
         format_func=ui.labels("pooling.dir_", DIRECTIONS),
         horizontal=True,
     )
@@ -461,8 +452,7 @@ def _stride_section(photo: np.ndarray, pool: Pool) -> None:
         kernel_names,
         key="pooling_kernel",
         default="seed_horizontal",
-        url="pkernel",
-        valid=lambda v: v in kernel_names,
+        url=params.Choice("pkernel", kernel_names),
         format_func=ui.labels("pooling.k_", kernel_names),
     )
     kern = pooling.FEATURE_BANK[name]
@@ -511,7 +501,7 @@ def _global_section(photo: np.ndarray, photo_label: str) -> None:
         t("pooling.relu"),
         key="pooling_relu",
         default=True,
-        url="prelu",
+        url=params.Flag("prelu"),
         help=t("pooling.relu_help"),
     )
     stack = ui.shared(pooling.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)

@@ -28,17 +28,18 @@ from cnnlab.data import (
     ShapesSpec,
     SplitSpec,
     UploadSpec,
-    split_spec,
 )
 from cnnlab.model import DataFit, ModelConfig, fit_to_data
-from cnnlab.train import OPTIMIZERS, TrainConfig
-from dashboard import state, ui
-from dashboard.boundary import guard
+from cnnlab.training import OPTIMIZERS, RunRequest, TrainConfig
+from dashboard import params, state, ui
+from dashboard.boundary import guard, message
 from dashboard.i18n import t, translator
 
 CHALLENGE_EPOCHS, CHALLENGE_SEED = 10, 0  # the notebook's exercise: 10 epochs, fixed split
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
+MIN_EPOCHS, MAX_EPOCHS = 1, 200  # the epochs box (and ?epochs=)
+MIN_SEED, MAX_SEED = 0, 10_000  # the seed box (and ?seed=)
 DEMOS = ("shapes", "pets")
 PETS_MODELS = ("seed_pets", "pets_gap")  # designs drawn for the notebook's cats and dogs
 LOADED = "_train_preset_loaded"  # (demo, details) of the demo button just pressed
@@ -85,7 +86,7 @@ def _spec_text(spec: DatasetSpec) -> str:
         return t("train.spec_keras", name=spec.name, n=n, seed=spec.seed)
     if isinstance(spec, FolderSpec | UploadSpec):
         h, w, c = spec.input_shape
-        where = spec.path if isinstance(spec, FolderSpec) else spec.id
+        where = ui.safe_name(spec.path if isinstance(spec, FolderSpec) else spec.id)
         return t("train.spec_folder", where=where, h=h, w=w, c=c)
     if spec.source == "challenge":
         side = spec.input_shape[0]
@@ -106,7 +107,7 @@ def _settings_text(cfg: TrainConfig) -> str:
 def _current_job() -> Any:
     """This session's job (from the URL or the session), or None."""
     reg = state.registry()
-    job = reg.get(st.query_params.get("job")) or reg.get(st.session_state.get("train_job"))
+    job = reg.get(params.param_text("job", None)) or reg.get(st.session_state.get("train_job"))
     if job is not None:
         st.session_state["train_job"] = job.id
         st.query_params["job"] = job.id
@@ -122,9 +123,7 @@ def _plain_spec(spec: Any) -> dict | None:
 
 def _same_setup(job: Any, cfg: ModelConfig, spec: DatasetSpec) -> bool:
     """Whether ``job`` trained the current design on the current data."""
-    return job.model_cfg.to_dict() == cfg.to_dict() and _plain_spec(
-        job.train_data.spec
-    ) == _plain_spec(spec)
+    return job.model_cfg.to_dict() == cfg.to_dict() and _plain_spec(job.spec) == _plain_spec(spec)
 
 
 def _set_view(view: str) -> None:
@@ -255,7 +254,8 @@ def _on_challenge() -> None:
 
 def _settings() -> tuple[TrainConfig, bool]:
     challenge = ui.widget(
-        st.toggle, t("train.challenge"), key="train_challenge", default=False, url="challenge",
+        st.toggle, t("train.challenge"), key="train_challenge", default=False,
+        url=params.Flag("challenge"),
         help=t("train.challenge_help"), on_change=_on_challenge,
     )  # fmt: skip
     if st.session_state.pop(CHALLENGE_SWITCHED, False):
@@ -267,15 +267,15 @@ def _settings() -> tuple[TrainConfig, bool]:
     c1, c2, c3 = st.columns(3)
     optimizer = ui.widget(
         c1.selectbox, t("train.optimizer"), OPTIMIZERS, key="train_optimizer", default="adam",
-        url="opt", valid=lambda v: v in OPTIMIZERS, format_func=lambda o: tr(f"train.opt_{o}"),
+        url=params.Choice("opt", OPTIMIZERS), format_func=lambda o: tr(f"train.opt_{o}"),
     )  # fmt: skip
     lr = ui.widget(
         c2.select_slider, t("train.learning_rate"), LEARNING_RATES, key="train_lr",
-        default=1e-3, url="lr", valid=lambda v: v in LEARNING_RATES, format_func=lambda v: f"{v:g}",
+        default=1e-3, url=params.Choice("lr", LEARNING_RATES), format_func=lambda v: f"{v:g}",
     )  # fmt: skip
     batch = ui.widget(
         c3.select_slider, t("train.batch_size"), BATCH_SIZES, key="train_batch", default=64,
-        url="batch", valid=lambda v: v in BATCH_SIZES,
+        url=params.Choice("batch", BATCH_SIZES),
     )  # fmt: skip
     c4, c5, c6 = st.columns(3)
     if challenge:
@@ -291,12 +291,12 @@ def _settings() -> tuple[TrainConfig, bool]:
         c6.caption(t("train.challenge_locked"))
     else:
         epochs = ui.widget(
-            c4.number_input, t("train.epochs"), 1, 200, key="train_epochs", default=10,
-            url="epochs", valid=lambda v: isinstance(v, int) and 1 <= v <= 200,
+            c4.number_input, t("train.epochs"), MIN_EPOCHS, MAX_EPOCHS, key="train_epochs",
+            default=10, url=params.Int("epochs", MIN_EPOCHS, MAX_EPOCHS),
         )  # fmt: skip
         seed = ui.widget(
-            c5.number_input, t("train.seed"), 0, 10_000, key="train_seed", default=0, url="seed",
-            valid=lambda v: isinstance(v, int) and 0 <= v <= 10_000,
+            c5.number_input, t("train.seed"), MIN_SEED, MAX_SEED, key="train_seed", default=0,
+            url=params.Int("seed", MIN_SEED, MAX_SEED),
         )  # fmt: skip
         early = ui.widget(
             c6.toggle, t("train.early_stopping"), key="train_early", default=False,
@@ -313,15 +313,15 @@ def _start(cfg: ModelConfig, spec: DatasetSpec, train_cfg: TrainConfig, challeng
     """Queue the job; False (with the reason kept for the next run) when it cannot."""
     if challenge:
         spec = replace(spec, split=SplitSpec())  # the notebook's split: 20 %, seed 0
+    request = RunRequest(
+        model=cfg, data=spec, train=train_cfg, name=f"{cfg.name} · {spec.source}",
+        tags=("challenge",) if challenge else (),
+    )  # fmt: skip
     try:
         with st.spinner(t("train.loading_data")):
-            parts = split_spec(spec)
-        job = state.registry().submit(
-            cfg, parts[0], parts[1], train_cfg, owner=state.owner(),
-            label=f"{cfg.name} · {spec.source}", tags=("challenge",) if challenge else (),
-        )  # fmt: skip
+            job = state.registry().submit(request, owner=state.owner())
     except ValueError as exc:
-        st.session_state[START_ERROR] = str(exc)
+        st.session_state[START_ERROR] = message(exc)
         return False
     st.session_state["train_job"] = job.id
     st.query_params["job"] = job.id
@@ -343,7 +343,7 @@ def _labels() -> dict[str, str]:
 
 def _chance_note(job: Any) -> None:
     """Validation accuracy stuck at chance for several epochs: say so, suggest fixes."""
-    k = len(job.train_data.class_names)
+    k = len(job.class_names)
     if k < 2:
         return
     since = compare.chance_since(job.history(), k)
@@ -409,7 +409,7 @@ def _run_view(job: Any) -> None:
     st.title(t("train.title"))
     what = t(
         "train.run_line", model=ui.model_name(job.model_cfg.name),
-        data=_data_short(job.train_data.spec),
+        data=_data_short(job.spec),
     )  # fmt: skip
     if job.status != "running":
         what = f"{t(f'train.status_{job.status}')}: {what}"
@@ -541,7 +541,7 @@ def _last_run(job: Any, current: bool) -> None:
     """The last run under the setup: as it is when it trained the current design and
     data, else folded away and labelled as an earlier run (its numbers are not theirs)."""
     st.divider()
-    words = {"model": ui.model_name(job.model_cfg.name), "data": _data_short(job.train_data.spec)}
+    words = {"model": ui.model_name(job.model_cfg.name), "data": _data_short(job.spec)}
     if current:
         st.markdown(t("train.last_title", **words))
         st.fragment(_live)(job)

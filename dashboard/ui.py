@@ -17,6 +17,7 @@ import streamlit as st
 
 from cnnlab import viz
 from cnnlab.model import LayerRow
+from dashboard import params
 from dashboard.boundary import guard
 from dashboard.i18n import lang, t
 
@@ -25,6 +26,7 @@ __all__ = [
     "style",
     "projector",
     "initial_value",
+    "safe_name",
     "widget",
     "draft_widget",
     "labelled",
@@ -70,48 +72,27 @@ def style() -> PlotStyle:
     return _PROJECTOR if projector() else _NORMAL
 
 
-def _encode(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def _decode(raw: str, default: Any) -> Any:
-    if isinstance(default, bool):
-        return raw in ("1", "true", "True")
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    if isinstance(default, list | tuple):
-        kind = type(default[0]) if default else str
-        return [kind(v) for v in raw.split(",") if v != ""]
-    return raw
-
-
 def initial_value(
     key: str,
     default: Any,
-    url: str | None = None,
+    url: str | params.Spec | None = None,
     valid: Callable[[Any], bool] | None = None,
 ) -> None:
     """Give ``st.session_state[key]`` its first value, unless it already has one.
 
-    The value comes from ``?<url>=`` when the page was opened from a link, else from this
-    session's last value (widgets are forgotten on other pages), else ``default``;
-    ``valid`` rejects stale values (for example an option that no longer exists).
+    The value comes from ``?<url>=`` when the page was opened from a link, read through
+    ``url``'s spec (:mod:`dashboard.params`: clamped into the widget's range, an unknown
+    choice → ``default``), else from this session's last value (widgets are forgotten on
+    other pages), else ``default``. A value the spec's ``ok`` or ``valid`` rejects (a
+    stale one, an option that no longer exists) becomes ``default``.
     """
     if key in st.session_state:
         return
     value = st.session_state.setdefault(_KEEP, {}).get(key, default)
-    if url and url in st.query_params:
-        try:
-            value = _decode(st.query_params[url], default)
-        except (TypeError, ValueError):
-            value = default
-    if valid is not None and not valid(value):
+    spec = params.spec_for(url, default) if url else None
+    if spec is not None and spec.name in st.query_params:
+        value = spec.get(default)
+    if (spec is not None and not spec.ok(value)) or (valid is not None and not valid(value)):
         value = default
     st.session_state[key] = value
 
@@ -164,15 +145,17 @@ def widget(
     *args: Any,
     key: str,
     default: Any,
-    url: str | None = None,
+    url: str | params.Spec | None = None,
     valid: Callable[[Any], bool] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Create a Streamlit widget whose value survives page switches and lives in the URL.
 
     ``make`` is the Streamlit widget function (``st.slider``, ``st.selectbox``, …); its
-    first value is chosen by :func:`initial_value`. With ``url``, the value is written to
-    ``?<url>=`` on every run so that a copied link reopens the same view.
+    first value is chosen by :func:`initial_value`. With ``url`` (a
+    :mod:`dashboard.params` spec built from the widget's own limits and options, or a
+    bare name for a switch), the value is written to ``?<name>=`` on every run so that a
+    copied link reopens the same view.
     """
     initial_value(key, default, url, valid)
     labelled(key)
@@ -181,7 +164,7 @@ def widget(
     value = make(label, *args, key=key, **kwargs)
     st.session_state[_KEEP][key] = value
     if url:
-        st.query_params[url] = _encode(value)
+        st.query_params[params.spec_for(url, default).name] = params.encode(value)
     return value
 
 
@@ -233,13 +216,23 @@ def count(x: float, digits: int = 0) -> str:
     return text.replace(",", "\u00a0") if lang() == "es" else text
 
 
+def safe_name(name: object) -> str:
+    """A file, folder or class name from disk as text a page can always send: bytes
+    that are not UTF-8 (``'B\\udce9'`` from a folder named ``b"B\\xe9"``) become U+FFFD
+    (``'B\ufffd'``). Every name a page shows from disk goes through this
+    (:func:`cnnlab.data.shown_name`); the real name stays for opening the file."""
+    from cnnlab.data import shown_name
+
+    return shown_name(name)
+
+
 def class_names(names: Sequence[object]) -> list[str]:
     """Class names as shown: the synthetic shapes and the challenge's cats and dogs in
     the page's language ("círculo", "gato"), any other dataset's names (folder names,
-    Keras labels) as they are, made safe to send (:func:`cnnlab.data.shown_name`)."""
-    from cnnlab.data import CHALLENGE_CLASSES, SHAPE_CLASSES, shown_name
+    Keras labels) as they are, made safe to send (:func:`safe_name`)."""
+    from cnnlab.data import CHALLENGE_CLASSES, SHAPE_CLASSES
 
-    out = [shown_name(n) for n in names]  # a folder's odd bytes: "B\ufffd", never a crash
+    out = [safe_name(n) for n in names]  # a folder's odd bytes: "B\ufffd", never a crash
     if out and all(n in SHAPE_CLASSES for n in out):
         return [t(f"data.shape_{n}") for n in out]
     if out and all(n in CHALLENGE_CLASSES for n in out):  # the challenge's cats and dogs

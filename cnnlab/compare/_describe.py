@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from cnnlab.data import shown_name
 from cnnlab.runs import RunRecord
 
 __all__ = ["SETTINGS", "describe_model", "describe_data", "settings"]
@@ -112,18 +113,20 @@ def describe_data(data: Mapping[str, Any]) -> str:
     'shapes 32×32×1 (1600+400)'
     >>> describe_data({"spec": {"source": "shapes", "n": 2000, "size": 32}})
     'shapes 32×32×1 (2000)'
+    >>> describe_data({"spec": {"source": "folder", "path": "Pets/B\\udce9"}})
+    'B�'
     """
     spec = data.get("spec") or {}
     if spec:
         src = spec.get("source", "?")
         if src == "keras":
             src = str(spec.get("name", src))
-        elif src == "folder" and spec.get("path"):
-            src = PurePath(str(spec["path"])).name or src
+        elif src == "folder" and spec.get("path"):  # a name on disk may not be UTF-8
+            src = shown_name(PurePath(str(spec["path"])).name) or src
         elif src == "upload" and spec.get("id"):
             src = f"upload {str(spec['id'])[:8]}"
     else:
-        src = str(data.get("source") or "?").split(":")[0].replace(" [train]", "")
+        src = shown_name(str(data.get("source") or "?").split(":")[0].replace(" [train]", ""))
     text = src
     if data.get("image_shape"):
         text += f" {_shape(data['image_shape'])}"

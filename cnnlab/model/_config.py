@@ -258,12 +258,20 @@ def encode_config(cfg: ModelConfig) -> str:
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
 
 
+# Bytes a decoded design may take: a real one is a few hundred, a link may hold a bomb.
+_MAX_DECODED = 1 << 20
+
+
 def decode_config(text: str) -> ModelConfig:
     """The inverse of :func:`encode_config`; ValueError for anything else."""
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        inflate = zlib.decompressobj()
+        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = inflate.decompress(packed, _MAX_DECODED)
+        if not inflate.eof or inflate.unconsumed_tail:  # cut short, or a zip bomb
+            raise ValueError("truncated or too large")
         data = json.loads(raw)
-    except (ValueError, zlib.error, TypeError) as exc:
+    except (ValueError, zlib.error, TypeError, RecursionError) as exc:  # "[[[[…": recursion
         raise ValueError(f"not an encoded model configuration: {text[:40]!r}") from exc
     try:
         return ModelConfig.from_dict(data)

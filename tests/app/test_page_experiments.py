@@ -379,7 +379,7 @@ NONSENSE = {
 @pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize(
     "params",
-    [NONSENSE, {"tab": "step6", "s6epochs": "-3", "s6data": "../x"}, {"tab": "1e308"},
+    [NONSENSE, {"tab": "step6", "s6epochs": "-inf", "s6data": "../x"}, {"tab": "1e308"},
      {"tab": "step6", "s6epochs": "abc"}, {"tab": "challenge", "sort": "x"}],
 )  # fmt: skip
 def test_nonsense_links_open_the_defaults(home, lang, params):
@@ -391,6 +391,13 @@ def test_nonsense_links_open_the_defaults(home, lang, params):
     if tab == "step6":
         assert at.number_input(key="experiments_s6_epochs").value == 10
         assert at.segmented_control(key="experiments_s6_data").value == "demo"
+
+
+@pytest.mark.parametrize(("raw", "want"), [("-3", 1), ("1e308", 100), ("7.4", 7)])
+def test_step6_epochs_out_of_range_in_a_link_are_clamped(home, raw, want):
+    at = _open("en", tab="step6", s6epochs=raw)
+    assert not at.exception, at.exception
+    assert at.number_input(key="experiments_s6_epochs").value == want
 
 
 def test_deselecting_the_tab_keeps_it():

@@ -196,7 +196,7 @@ def test_language_and_projector_switches_keep_the_chosen_ids(with_run):
 
 
 NONSENSE = {
-    "run": "../../etc", "input": "99", "img": "1e308", "layer": "x", "epoch": "-3", "rf": "x",
+    "run": "../../etc", "input": "99", "img": "nan", "layer": "x", "epoch": "-3", "rf": "x",
 }  # fmt: skip
 
 
@@ -213,3 +213,10 @@ def test_nonsense_links_open_the_defaults(with_run, lang, params):
     assert at.selectbox(key="inspect_run").value == with_run
     if params.get("input") != "draw":
         assert at.slider(key="inspect_index").value == 0
+
+
+def test_an_image_index_beyond_the_set_in_a_link_is_the_last_image(with_run):
+    at = _open("en", img="1e308")
+    assert not at.exception, at.exception
+    index = at.slider(key="inspect_index")
+    assert index.value == index.max

@@ -379,7 +379,7 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
 
 
 NONSENSE = {
-    "k": "1e308,0,0,0,1,0,0,0,1", "stride": "99", "src": "../../etc/passwd", "pad": "x",
+    "k": "1e308,0,0,0,1,0,0,0,1", "stride": "x", "src": "../../etc/passwd", "pad": "x",
     "fill": "nope", "cmap": "1e308", "op": "-3", "relu": "maybe", "norm": "abc",
     "bank": "nope,sobel_x", "img": "nope", "color": "cmyk", "rgbmode": "0",
 }  # fmt: skip
@@ -389,7 +389,7 @@ NONSENSE = {
 @pytest.mark.parametrize(
     "params",
     [NONSENSE, {"k": "abc"}, {"k": "1,2"}, {"k": ",".join(["1"] * 200)}, {"k": "inf,0,0,0"},
-     {"stride": "1e308"}, {"stride": "-3"}, {"stride": "0"}, {"src": "photo", "img": "x"},
+     {"stride": "nan"}, {"stride": "-3"}, {"stride": "0"}, {"src": "photo", "img": "x"},
      {"src": "photo", "color": "rgb", "rgbmode": "x", "k": "1e39"}],
 )  # fmt: skip
 def test_nonsense_links_open_the_defaults(lang, params):
@@ -399,6 +399,17 @@ def test_nonsense_links_open_the_defaults(lang, params):
     if "src" not in params:
         assert_array_equal(_map(at), COURSE_TABLE)  # the default kernel on matrix A
     assert at.number_input(key="kernels_stride").value == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "stride"), [("99", 8), ("1e308", 8), ("-3", 1), ("2.6", 3), ("٣", 1), ("inf", 1)]
+)
+def test_a_stride_out_of_range_in_a_link_is_clamped(raw, stride):
+    at = _open("en", stride=raw)
+    assert not at.exception, at.exception
+    assert not at.error, _errors(at)
+    assert at.number_input(key="kernels_stride").value == stride
+    assert at.query_params["stride"] in (str(stride), [str(stride)])
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -272,12 +272,25 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize(
+    ("params", "size", "steps"),
+    [({"pool": "99"}, 5, 3), ({"pool": "-3"}, 1, 3), ({"k": "99"}, 2, 5), ({"k": "0"}, 2, 1),
+     ({"pool": "1e308"}, 5, 3), ({"pool": "99999999999999999999999"}, 5, 3),
+     ({"pool": "2.6"}, 3, 3), ({"source": "matrix", "pool": "0", "k": "-7", "ppad": "same"}, 1, 1)],
+)  # fmt: skip
+def test_numbers_out_of_range_in_links_are_clamped_to_the_sliders(lang, params, size, steps):
+    at = _open(lang, **params)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.slider(key="pooling_size").value == size
+    assert at.slider(key="pooling_steps").value == steps
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(
     "params",
-    [{"pool": "99"}, {"pool": "-3"}, {"k": "99"}, {"k": "0"}, {"pool": "1e308"},
-     {"k": "abc"}, {"pool": "99999999999999999999999"}, {"pstride": "9"}, {"pstride": "-1"},
-     {"ppad": "full"}, {"source": "../x"}, {"photo": "nope"}, {"shift": "z"},
-     {"pkernel": "nope"}, {"seedsize": "maybe"}, {"prelu": "1e308"},
-     {"source": "matrix", "pool": "0", "k": "-7", "ppad": "same"}],
+    [{"pool": "abc"}, {"k": "abc"}, {"pool": "nan"}, {"k": "inf"}, {"pstride": "9"},
+     {"pstride": "-1"}, {"ppad": "full"}, {"source": "../x"}, {"photo": "nope"}, {"shift": "z"},
+     {"pkernel": "nope"}, {"seedsize": "maybe"}, {"prelu": "1e308"}],
 )  # fmt: skip
 def test_nonsense_links_open_the_defaults(lang, params):
     at = _open(lang, **params)
@@ -285,7 +298,8 @@ def test_nonsense_links_open_the_defaults(lang, params):
     assert not at.error
     assert at.slider(key="pooling_size").value == 2
     assert at.slider(key="pooling_steps").value == 3
-    if not {"source", "seedsize"} & set(params):  # (a switch reads anything but 1 as off)
+    assert at.checkbox(key="pooling_seed_size").value is True
+    if "source" not in params:
         assert _shapes_table(at)[:2] == ["(1, 306, 461, 1)", "(1, 153, 230, 1)"]
 
 

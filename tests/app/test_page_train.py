@@ -239,16 +239,29 @@ def test_language_and_projector_switches_keep_the_chosen_settings():
 
 
 NONSENSE = {
-    "opt": "nope", "lr": "1e308", "batch": "-3", "epochs": "1e308", "seed": "abc",
+    "opt": "nope", "lr": "1e308", "batch": "-3", "epochs": "nan", "seed": "abc",
     "challenge": "maybe", "job": "../../etc/passwd",
 }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("params", "key", "want"),
+    [({"epochs": "99999"}, "train_epochs", 200), ({"epochs": "-3"}, "train_epochs", 1),
+     ({"epochs": "1e308"}, "train_epochs", 200), ({"seed": "1e308"}, "train_seed", 10_000),
+     ({"seed": "-1"}, "train_seed", 0), ({"epochs": "2.6"}, "train_epochs", 3)],
+)  # fmt: skip
+def test_numbers_out_of_range_in_links_are_clamped_to_the_boxes(params, key, want):
+    at = _open("en", **params)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state[key] == want
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize(
     "params",
-    [NONSENSE, {"lr": "abc"}, {"lr": "0.123"}, {"batch": "99"}, {"epochs": "99999"},
-     {"epochs": "-3"}, {"seed": "1e308"}, {"seed": "-1"}, {"opt": "-3", "job": "x"}],
+    [NONSENSE, {"lr": "abc"}, {"lr": "0.123"}, {"batch": "99"}, {"epochs": "inf"},
+     {"seed": "<script>alert(1)</script>"}, {"opt": "-3", "job": "x"}],
 )  # fmt: skip
 def test_nonsense_links_open_the_defaults(lang, params):
     at = _open(lang, **params)

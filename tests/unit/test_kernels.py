@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cnnlab import kernels as K
@@ -138,6 +140,36 @@ def test_fit_centres_a_small_kernel():
     assert_allclose(correlate2d(x, big), correlate2d(x, K.PRESETS["sobel_x"]), atol=1e-5)
     with pytest.raises(ValueError, match="does not fit"):
         K.fit(np.ones((5, 5)), 3)
+
+
+_CELLS = hs.one_of(
+    hs.text(max_size=12),
+    hs.floats(allow_nan=True, allow_infinity=True),
+    hs.floats(allow_nan=True, allow_infinity=True).map(str),
+    hs.integers(min_value=-(10**400), max_value=10**400),
+    hs.sampled_from(["1e39", "-1e308", "inf", "-inf", "nan", "1/0", "1e308/1e-308", "2,5"]),
+)
+
+
+@given(cells=hs.lists(_CELLS, min_size=4, max_size=4))
+@settings(max_examples=300, deadline=None, database=None)
+def test_parse_grid_gives_finite_float32_or_a_value_error_naming_the_cell(cells):
+    """Any typed cells: a finite float32 kernel, or a ValueError that names the first
+    bad cell's place and quotes it; never inf, nan or an OverflowError."""
+    grid = [cells[:2], cells[2:]]
+    try:
+        out = K.parse_grid(grid)
+    except ValueError as err:
+        bad = K.first_bad_cell(grid)
+        assert bad is not None
+        row, col, value, _problem = bad
+        assert str(err).startswith(f"row {row}, column {col}: ")
+        if K.cell_problem(value) != "empty":
+            assert repr(value)[:20] in str(err)
+        return
+    assert out.dtype == np.float32 and out.shape == (2, 2)
+    assert np.isfinite(out).all() and (np.abs(out) <= K.MAX_WEIGHT).all()
+    assert K.first_bad_cell(grid) is None
 
 
 @pytest.mark.parametrize(
