@@ -7,15 +7,23 @@ arbitrary Python on the server.
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cnnlab.limits import limits
 
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["MAX_MODEL_BYTES", "store_model_file", "load_model_file"]
+__all__ = ["MAX_MODEL_BYTES", "store_model_file", "load_model_file", "probe_model_file"]
 
-MAX_MODEL_BYTES = 200 * 1024 * 1024  # larger than any model a class trains here
+# CNNLAB_MAX_MODEL_BYTES when this module was imported (default 200 MB: larger than any
+# model a class trains here); the budgets live in cnnlab.limits.
+MAX_MODEL_BYTES = limits().max_model_bytes
 
 
 def store_model_file(data: bytes, folder: str | Path) -> Path:
@@ -51,3 +59,68 @@ def load_model_file(path: str | Path) -> keras.Model:
     except Exception as exc:  # noqa: BLE001 - any broken file becomes one readable error
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise ValueError(f"cannot load this model safely: {type(exc).__name__}: {first}") from exc
+
+
+_PROBE = """
+import json, sys
+from cnnlab.modelfile import load_model_file
+try:
+    m = load_model_file(sys.argv[1])
+    print(json.dumps({"params": int(m.count_params())}))
+except ValueError as exc:
+    print(json.dumps({"error": str(exc)}))
+"""
+
+
+def _rss(pid: int) -> int:
+    """Resident memory of process ``pid`` in bytes (Linux /proc), 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * 4096
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def probe_model_file(path: str | Path, *, memory: int | None = None, timeout: float = 180.0) -> int:
+    """Load a model file in a separate process, watched and killed past ``memory`` bytes
+    of resident memory (default: 1.5 GB for Keras plus 8 bytes per allowed parameter),
+    and return its parameter count. The web server never builds an unchecked model: a
+    15 KB file declaring one huge layer costs that process, not the server.
+
+    Raises ValueError when the file cannot load, needs more memory than allowed, or has
+    more parameters than ``CNNLAB_MAX_MODEL_PARAMS``.
+    """
+    budget = limits().max_model_params
+    memory = memory if memory is not None else 1_500_000_000 + 8 * budget
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _PROBE, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _rss(proc.pid))
+        if peak > memory or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise ValueError(
+                "this model needs more memory than a model file may use here "
+                f"({memory / 1e9:.1f} GB); it was not loaded"
+            )
+        time.sleep(0.05)
+    out = (proc.stdout.read() if proc.stdout else "").strip().splitlines()
+    try:
+        answer = json.loads(out[-1])
+    except (IndexError, ValueError):
+        raise ValueError("this model could not be loaded (the loading process failed)") from None
+    if "error" in answer:
+        raise ValueError(answer["error"])
+    params = int(answer["params"])
+    if params > budget:
+        raise ValueError(
+            f"this model has {params:,} parameters; the limit here is {budget:,} "
+            "(CNNLAB_MAX_MODEL_PARAMS)"
+        )
+    return params

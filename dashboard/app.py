@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
 from cnnlab.backend import compute_info  # noqa: E402
-from dashboard import boundary, params, state, ui  # noqa: E402
+from dashboard import access, boundary, params, state, ui  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
 # Teaching order. (file, url path, icon)
@@ -60,6 +60,7 @@ def _sidebar() -> None:
             url=params.Flag("projector"),
             help=t("common.projector_help"),
         )
+        access.sidebar_box()  # student or teacher
         with st.expander(t("common.compute"), icon=":material/memory:"):
             info = compute_info()
             st.markdown(f"**{t('common.backend')}:** `{info.backend}`")

@@ -404,11 +404,15 @@ def _delete(row_of: dict, sel: list[str]) -> None:
         st.session_state.pop(CONFIRM, None)
         st.rerun()
     if yes:
-        deleted, refused = compare.delete_runs(state.store(), pending)
+        deleted, refused = compare.delete_runs(state.store(), pending, **state.rights())
         st.session_state.pop(CONFIRM, None)
         text = t(f"{PAGE}.deleted", n=len(deleted))
-        if refused:
-            text += " " + t(f"{PAGE}.delete_live", n=len(refused))
+        live = [r for r in refused if r.reason == "live"]
+        theirs = len(refused) - len(live)
+        if live:
+            text += " " + t(f"{PAGE}.delete_live", n=len(live))
+        if theirs:  # someone else's runs: said in words, never silently kept
+            text += " " + t("access.refused_delete", n=theirs)
         _flash("warn" if refused else "ok", text)
         st.rerun()
 
@@ -421,14 +425,20 @@ def _resume(row_of: dict, sel: list[str]) -> None:
         help=t(f"{PAGE}.resume_help"),
     ):  # fmt: skip
         return
-    reg, resumed = state.registry(), 0
+    reg, resumed, theirs = state.registry(), 0, 0
     for run_id in stuck:
         try:
+            if not state.may_change(reg.store.get(run_id)):
+                theirs += 1
+                continue
             reg.resume(run_id)
             resumed += 1
         except ValueError:
             continue
-    _flash("ok", t(f"{PAGE}.resumed", n=resumed))
+    text = t(f"{PAGE}.resumed", n=resumed)
+    if theirs:
+        text += " " + t("access.refused_resume", n=theirs)
+    _flash("warn" if theirs else "ok", text)
     st.rerun()
 
 
@@ -440,8 +450,12 @@ def _damaged(records: list) -> list:
             ids = ", ".join(r.id for r in bad)
             st.warning(t(f"{PAGE}.damaged", n=len(bad), ids=ids), icon=":material/warning:")
             if st.button(t(f"{PAGE}.damaged_delete", n=len(bad)), key=f"{PAGE}_damaged_del"):
-                for r in bad:
-                    state.store().delete(r.id)
+                _, refused = compare.delete_runs(
+                    state.store(), [r.id for r in bad], is_live=lambda r: False,
+                    **state.rights(),
+                )  # fmt: skip
+                if refused:
+                    _flash("warn", t("access.refused_delete", n=len(refused)))
                 st.rerun()
     return [r for r in records if not getattr(r, "problem", None)]
 

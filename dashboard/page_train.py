@@ -400,7 +400,12 @@ def _live(job: Any, compact: bool = False) -> None:
 
 
 def _stop(job_id: str) -> None:
-    state.registry().stop(job_id)
+    reg = state.registry()
+    job = reg.get(job_id)
+    if job is not None and not state.may_change(job):  # someone else's: said, not done
+        st.session_state["_train_refused"] = job_id
+        return
+    reg.stop(job_id)
 
 
 def _run_view(job: Any) -> None:
@@ -417,10 +422,14 @@ def _run_view(job: Any) -> None:
     left.markdown(what)
     left.caption(_settings_text(job.train_cfg))
     if not job.done:
+        mine = state.may_change(job)
         right.button(
             t("train.stop"), key="train_stop", icon=":material/stop_circle:", width="stretch",
-            disabled=job.finishing, on_click=guard(_stop), args=(job.id,),
+            disabled=job.finishing or not mine, on_click=guard(_stop), args=(job.id,),
+            help=None if mine else t("access.stop_not_yours"),
         )  # fmt: skip
+        if st.session_state.pop("_train_refused", None) == job.id:
+            st.warning(t("access.refused_stop"), icon=":material/lock:")
     else:
         right.button(
             t("train.new_run"), key="train_new", icon=":material/tune:", width="stretch",
@@ -561,13 +570,20 @@ def _upload_model() -> None:
         if up is None:
             return
         from cnnlab import cnnlab_home
-        from cnnlab.modelfile import load_model_file, store_model_file
+        from cnnlab.data import clean_uploads
+        from cnnlab.modelfile import load_model_file, probe_model_file, store_model_file
 
+        clean_uploads()  # old uploads go before a new one is written
+        path = None
         try:
             path = store_model_file(up.getvalue(), cnnlab_home() / "uploads" / "models")
+            with st.spinner(t("train.upload_checking")):
+                probe_model_file(path)  # built in another process first, memory-capped
             model = load_model_file(path)
         except ValueError as exc:
-            ui.error_box(t("train.upload_bad", reason=str(exc)))
+            if path is not None:
+                path.unlink(missing_ok=True)  # a refused file is not kept
+            ui.error_box(t("train.upload_bad", reason=message(exc)))
             return
         st.success(
             t("train.upload_ok", name=model.name, params=ui.count(model.count_params()),

@@ -4,6 +4,8 @@ and dataset (set on Architecture and Data, trained on Train)."""
 from __future__ import annotations
 
 import gc
+import hashlib
+import hmac
 import importlib
 import sys
 import threading
@@ -23,6 +25,11 @@ __all__ = [
     "model_cfg",
     "data_spec",
     "owner",
+    "is_teacher",
+    "teacher_role",
+    "rights",
+    "may_change",
+    "secret",
     "warm_keras",
     "freeze_new_imports",
     "DEFAULT_SPEC",
@@ -115,5 +122,119 @@ def warm_keras() -> None:
 
 
 def owner() -> str:
-    """An id for this browser session (whose job is whose)."""
-    return st.session_state.setdefault("_owner", uuid.uuid4().hex[:12])
+    """Who is using this browser: the id stored as a run's owner (whose run is whose).
+
+    ``user:<email or sub>`` when signed in with ``st.login``; else ``browser:<hash>``,
+    from Streamlit's own per-browser XSRF cookie (hashed, never stored as it is), which
+    survives reloads and new tabs of the same browser; else ``session:<random>``, for
+    this browser session only.
+    """
+    user = _signed_in_id()
+    if user:
+        return f"user:{user}"
+    cookie = _browser_cookie()
+    if cookie:
+        token = _xsrf_token(cookie)
+        return "browser:" + hashlib.sha256(b"cnnlab-owner|" + token).hexdigest()[:16]
+    return st.session_state.setdefault("_owner", "session:" + uuid.uuid4().hex[:12])
+
+
+def _user() -> dict:
+    """``st.user`` as a dict ({} outside a signed-in session or a script run)."""
+    try:
+        info = st.user.to_dict()
+    except Exception:  # no script run context, or no auth configured
+        return {}
+    return info if info.get("is_logged_in") else {}
+
+
+def _signed_in_id() -> str:
+    user = _user()
+    for claim in ("email", "sub", "preferred_username", "name"):
+        value = user.get(claim)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _browser_cookie() -> str:
+    """The value of Streamlit's ``_streamlit_xsrf`` cookie, or ``""`` (a separate
+    function so that tests can give a browser one)."""
+    try:
+        return str(st.context.cookies.get(XSRF_COOKIE) or "")
+    except Exception:  # no browser connection (a bare script run)
+        return ""
+
+
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+def _xsrf_token(cookie: str) -> bytes:
+    """The token inside a Tornado XSRF cookie (``2|mask|masked token|time``), so that a
+    re-masked cookie of the same browser still gives the same id."""
+    parts = cookie.split("|")
+    if len(parts) >= 3 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        except ValueError:
+            return cookie.encode()
+        if mask:
+            return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked))
+    return cookie.encode()
+
+
+TEACHER = "_teacher"  # session key: a hash of the teacher password this session entered
+
+
+def secret(name: str) -> str:
+    """A string from ``.streamlit/secrets.toml``, or ``""`` (no file, no key)."""
+    try:
+        value = st.secrets.get(name)
+    except (FileNotFoundError, KeyError, TypeError, ValueError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def password_hash(password: str) -> str:
+    return hashlib.sha256(b"cnnlab-teacher|" + password.encode()).hexdigest()
+
+
+def teacher_role() -> bool:
+    """Whether this server has a teacher role (a password or an identity-provider group
+    in its secrets); without one, everybody may change only their own runs."""
+    return bool(secret("teacher_password") or secret("teacher_group"))
+
+
+def teacher_by_group() -> bool:
+    """Whether the signed-in user's ``groups`` claim holds the ``teacher_group`` secret."""
+    group = secret("teacher_group")
+    if not group:
+        return False
+    groups = _user().get("groups")
+    if isinstance(groups, str):
+        groups = [groups]
+    return isinstance(groups, (list, tuple)) and group in groups
+
+
+def is_teacher() -> bool:
+    """Whether this session is the teacher's: the password entered in the sidebar (the
+    one configured now), or a teacher group from the identity provider."""
+    if teacher_by_group():
+        return True
+    password, entered = secret("teacher_password"), st.session_state.get(TEACHER)
+    return bool(password and isinstance(entered, str)) and hmac.compare_digest(
+        entered, password_hash(password)
+    )
+
+
+def rights() -> dict:
+    """``actor``/``teacher``/``teacher_role`` for ``cnnlab.compare.may_change`` and
+    ``delete_runs``."""
+    return {"actor": owner(), "teacher": is_teacher(), "teacher_role": teacher_role()}
+
+
+def may_change(record: object) -> bool:
+    """Whether this session may delete, stop or resume ``record`` (a run or a job)."""
+    from cnnlab.compare import may_change as rule
+
+    return rule(record, **rights())

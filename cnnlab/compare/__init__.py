@@ -15,6 +15,7 @@ rank its runs the way the Experiments page does.
 True
 """
 
+from cnnlab.compare._access import UNOWNED, may_change, run_owner
 from cnnlab.compare._challenge import (
     CHALLENGE_DATA,
     CHALLENGE_EPOCHS,
@@ -26,7 +27,7 @@ from cnnlab.compare._challenge import (
     missing_seeds,
     seed_spread,
 )
-from cnnlab.compare._delete import delete_runs
+from cnnlab.compare._delete import Refused, delete_runs
 from cnnlab.compare._describe import SETTINGS, describe_data, describe_model, settings
 from cnnlab.compare._flat import (
     context_key,
@@ -105,4 +106,8 @@ __all__ = [
     "config_json",
     "parse_config",
     "delete_runs",
+    "Refused",
+    "may_change",
+    "run_owner",
+    "UNOWNED",
 ]

@@ -22,6 +22,7 @@ from cnnlab.data._lfw import load_lfw
 from cnnlab.data._load import from_spec, input_shape, load_spec, split_spec
 from cnnlab.data._roots import (
     cache_dir,
+    clean_uploads,
     cnnlab_home,
     data_root,
     list_folders,
@@ -75,6 +76,7 @@ __all__ = [
     "list_folders",
     "resolve_folder",
     "upload_path",
+    "clean_uploads",
     "split",
     "split_indices",
     "subsample",

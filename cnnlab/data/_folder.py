@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -23,10 +25,19 @@ import numpy as np
 
 from cnnlab._files import atomic_write
 from cnnlab.data._dataset import Dataset
-from cnnlab.data._decode import FITS, classify_name, decode
-from cnnlab.data._roots import cache_dir, is_hidden
+from cnnlab.data._decode import FITS, Decoded, Probe, classify_name, decode, probe
+from cnnlab.data._display import shown_name
+from cnnlab.data._roots import cache_dir, is_hidden, uploads_dir
+from cnnlab.limits import Limits, limits
 
-__all__ = ["REASONS", "Skipped", "FolderReport", "load_folder", "parse_image_size"]
+__all__ = [
+    "REASONS",
+    "Skipped",
+    "FolderReport",
+    "load_folder",
+    "check_folder",
+    "parse_image_size",
+]
 
 # Why a file was skipped (codes are stable; the page translates them).
 REASONS: dict[str, str] = {
@@ -38,15 +49,16 @@ REASONS: dict[str, str] = {
     "truncated": "truncated image (the file ends early)",
     "corrupt": "corrupt image (cannot be decoded)",
     "too_large": "too many pixels (decompression bomb guard)",
+    "archive": "an archive inside the data (nested archives are not opened)",
     "link": "symbolic link (never followed)",
     "outside": "not inside a class subfolder",
     "unreadable": "cannot be read (permissions)",
 }
-_CACHE_VERSION = 1
-_MAX_BYTES = int(os.environ.get("CNNLAB_MAX_DATA_MB", "3072")) * 2**20
-_CACHE_KEEP_BYTES = 8 * 2**30  # older cache files beyond this total are removed
+# 2: 16-bit pictures scaled (were clipped), big pictures reduced before resizing.
+_CACHE_VERSION = 2
 _MEMO: OrderedDict[str, tuple[Dataset, FolderReport]] = OrderedDict()
 _MEMO_SIZE = 2
+_WORKERS = min(4, (os.cpu_count() or 1) + 1)  # decoding threads (PIL releases the GIL)
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,8 @@ def _scan(
             skipped.append(Skipped(rel, "link"))
         elif kind == "system" or (top and is_hidden(top)):
             skipped.append(Skipped(rel, "system"))
+        elif kind == "archive":
+            skipped.append(Skipped(rel, "archive"))
         elif top is None or top not in class_set:
             skipped.append(Skipped(rel, "outside"))
         elif kind:
@@ -211,10 +225,11 @@ def _write_cache(path: Path, x: np.ndarray, y: np.ndarray, report: FolderReport)
 def _prune(folder: Path, keep: Path) -> None:
     files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
     total = 0
+    budget = limits().cache_max_bytes  # older cache files beyond this total are removed
     for p in files:
         px = _pixels_file(p)
         total += p.stat().st_size + (px.stat().st_size if px.exists() else 0)
-        if total > _CACHE_KEEP_BYTES and p != keep:
+        if total > budget and p != keep:
             p.unlink(missing_ok=True)
             px.unlink(missing_ok=True)
 
@@ -253,7 +268,13 @@ def load_folder(
     (height, width): ``fit="crop"`` cuts the centre, ``"pad"`` adds black borders (both
     keep the aspect ratio), ``"stretch"`` distorts like Keras' ``flow_from_directory``.
     Junk is skipped and named in the report: empty files, non-images, truncated or
-    corrupt images, Thumbs.db and other system files, links, files outside a class.
+    corrupt images, Thumbs.db and other system files, links, files outside a class,
+    archives (never opened), pictures over ``limits().max_image_pixels``.
+
+    Budgets (:mod:`cnnlab.limits`) are checked before any decoding: the decoded array
+    against ``max_data_bytes``, and the pixels every header says will be decoded against
+    ``max_dataset_pixels``; ValueError if passed. Messages name the folder by its last
+    part (an upload as "the uploaded zip"), never by its server path.
 
     Returns ``(Dataset x (N, H, W, channels) uint8, FolderReport)``; arrays are read-only.
 
@@ -264,7 +285,7 @@ def load_folder(
     start = time.perf_counter()
     root = Path(path)
     if not root.is_dir():
-        raise ValueError(f"not a folder: {str(path)!r}")
+        raise ValueError(f"not a folder: {_shown(root)}")
     size_hw = parse_image_size(image_size)
     if fit not in FITS:
         raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
@@ -274,8 +295,8 @@ def load_folder(
     entries, candidates, skipped, classes = _scan(root, class_root)
     if len(classes) < 2:
         raise ValueError(
-            f"{str(path)!r} needs one subfolder per class (at least 2), "
-            f"found {len(classes)}: {classes}"
+            f"{_shown(root)} needs one subfolder per class (at least 2), "
+            f"found {len(classes)}: {[shown_name(c) for c in classes]}{_archives_note(skipped)}"
         )
     key = _cache_key(entries, size_hw, fit, channels)
     cache_file = cache_dir() / f"{key}.npz"
@@ -290,19 +311,28 @@ def load_folder(
         _remember(key, ds, rep)
         return ds, rep
 
+    budget = limits()
     pixels = size_hw[0] * size_hw[1] * channels
-    if len(candidates) * pixels > _MAX_BYTES:
+    if len(candidates) * pixels > budget.max_data_bytes:
         raise ValueError(
             f"{len(candidates)} images of {size_hw[0]}×{size_hw[1]}×{channels} need "
-            f"{len(candidates) * pixels / 2**20:.0f} MB, over the {_MAX_BYTES / 2**20:.0f} MB "
-            "limit: choose a smaller image size or fewer images"
+            f"{len(candidates) * pixels / 2**20:.0f} MB, over the "
+            f"{budget.max_data_bytes / 2**20:.0f} MB limit: choose a smaller image size or "
+            "fewer images"
         )
-    n_workers = workers or min(4, (os.cpu_count() or 1) + 1)
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        results = list(pool.map(lambda c: decode(root / c[0], size_hw, fit, channels), candidates))
+    with ThreadPoolExecutor(max_workers=workers or _WORKERS) as pool:
+        probes = list(pool.map(lambda c: _probe(root, c[0], size_hw, channels, budget), candidates))
+        work = _within_budget(root, candidates, probes, skipped, budget.max_dataset_pixels)
+        gate = _Gate(budget.max_image_pixels)
+
+        def _decode(c: tuple[str, str, int]) -> Decoded:
+            with gate.hold(c[2]):
+                return decode(root / c[0], size_hw, fit, channels, max_pixels=gate.cap)
+
+        results = list(pool.map(_decode, work))
     images, labels, notes = [], [], []
     per_class: Counter[str] = Counter()
-    for (rel, cls), res in zip(candidates, results, strict=True):
+    for (rel, cls, _), res in zip(work, results, strict=True):
         if res.pixels is None:
             skipped.append(Skipped(rel, res.reason, res.detail))
             continue
@@ -313,10 +343,7 @@ def load_folder(
             notes.append(Skipped(rel, "note", res.detail))
     kept = [c for c in classes if per_class[c]]
     if len(kept) < 2:
-        raise ValueError(
-            f"{str(path)!r}: images could be loaded in {len(kept)} class folder(s) {kept}; "
-            f"at least 2 are needed ({len(skipped)} files skipped)"
-        )
+        raise _too_few(root, kept, skipped)
     index = {c: i for i, c in enumerate(kept)}
     x = np.stack(images).astype(np.uint8, copy=False)
     y = np.array([index[c] for c in labels], dtype=np.int64)
@@ -341,6 +368,126 @@ def load_folder(
     if cache:
         _remember(key, ds, rep)
     return ds, rep
+
+
+def check_folder(
+    path: str | os.PathLike,
+    *,
+    image_size: int | Sequence[int] = (150, 150),
+    channels: int = 3,
+    workers: int | None = None,
+) -> None:
+    """Refuse (ValueError) a folder ``load_folder`` would refuse whatever its options:
+    fewer than two class folders with an image whose header passes, or more pixels in
+    all than ``limits().max_dataset_pixels`` at ``image_size``. Reads headers only.
+
+    ``save_upload`` calls it, so that a zip that can never load is deleted at once.
+    """
+    root = Path(path)
+    size_hw = parse_image_size(image_size)
+    _, candidates, skipped, classes = _scan(root, _class_root(root))
+    if len(classes) < 2 or len({cls for _, cls in candidates}) < 2:
+        found = sorted({cls for _, cls in candidates})
+        raise ValueError(
+            f"{_shown(root)} needs one subfolder per class (at least 2) holding images, "
+            f"found {len(found)}: {[shown_name(c) for c in found]}{_archives_note(skipped)}"
+        )
+    budget = limits()
+    with ThreadPoolExecutor(max_workers=workers or _WORKERS) as pool:
+        probes = list(pool.map(lambda c: _probe(root, c[0], size_hw, channels, budget), candidates))
+    work = _within_budget(root, candidates, probes, skipped, budget.max_dataset_pixels)
+    kept = sorted({cls for _, cls, _ in work})
+    if len(kept) < 2:
+        raise _too_few(root, kept, skipped)
+
+
+def _too_few(root: Path, kept: list[str], skipped: list[Skipped]) -> ValueError:
+    return ValueError(
+        f"{_shown(root)}: images could be loaded in {len(kept)} class folder(s) "
+        f"{[shown_name(c) for c in kept]}; at least 2 are needed "
+        f"({len(skipped)} files skipped{_reasons_note(skipped)}){_archives_note(skipped)}"
+    )
+
+
+def _shown(root: Path) -> str:
+    """How messages name a folder: an upload as "the uploaded zip", any other by its last
+    part; never the server path."""
+    try:
+        if root.resolve().is_relative_to(uploads_dir().resolve()):
+            return "the uploaded zip"
+    except OSError:
+        pass
+    return repr(shown_name(root.name or str(root)))
+
+
+def _reasons_note(skipped: list[Skipped]) -> str:
+    """ ": 2 too many pixels (…), 1 empty file" — the three commonest reasons."""
+    counts = Counter(s.reason for s in skipped).most_common(3)
+    return (": " + ", ".join(f"{n} {REASONS.get(r, r)}" for r, n in counts)) if counts else ""
+
+
+def _archives_note(skipped: list[Skipped]) -> str:
+    names = [shown_name(s.path) for s in skipped if s.reason == "archive"]
+    if not names:
+        return ""
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f"; archives inside are not opened: {', '.join(names[:3])}{more}"
+
+
+def _probe(root: Path, rel: str, size_hw: tuple[int, int], channels: int, budget: Limits) -> Probe:
+    return probe(root / rel, size_hw, channels, max_pixels=budget.max_image_pixels)
+
+
+def _pixels(n: int) -> str:
+    return f"{n / 1e6:,.0f} megapixels" if n >= 10**6 else f"{n:,} pixels"
+
+
+def _within_budget(
+    root: Path,
+    candidates: list[tuple[str, str]],
+    probes: list[Probe],
+    skipped: list[Skipped],
+    max_pixels: int,
+) -> list[tuple[str, str, int]]:
+    """Candidates whose header passed, with their pixel cost; the others go to
+    ``skipped``. ValueError when the total passes ``max_pixels`` (nothing decoded yet)."""
+    kept: list[tuple[str, str, int]] = []
+    total = 0
+    for (rel, cls), pr in zip(candidates, probes, strict=True):
+        if pr.reason:
+            skipped.append(Skipped(rel, pr.reason, pr.detail))
+        else:
+            kept.append((rel, cls, pr.pixels))
+            total += pr.pixels
+    if total > max_pixels:
+        raise ValueError(
+            f"{_shown(root)}: its {len(kept)} images would decode to {_pixels(total)}, "
+            f"over the limit of {_pixels(max_pixels)} for one dataset: use fewer or smaller "
+            "pictures"
+        )
+    return kept
+
+
+class _Gate:
+    """At most ``cap`` pixels decoding at once (one picture always may): four threads
+    on four big pictures would otherwise hold four full-size copies."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self._used = cap, 0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def hold(self, pixels: int) -> Iterator[None]:
+        with self._cond:
+            while self._used and self._used + pixels > self.cap:
+                self._cond.wait()
+            self._used += pixels
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._used -= pixels
+                self._cond.notify_all()
 
 
 def _remember(key: str, ds: Dataset, rep: FolderReport) -> None:

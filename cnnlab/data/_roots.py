@@ -3,15 +3,24 @@
 On a shared course server nobody types a path: folders are picked from a list of those
 found under the data root (``$CNNLAB_DATA_ROOT``, else ``$CNNLAB_HOME/datasets``), and a
 picked name is checked to stay inside it (no ``..``, no symbolic link out of it).
+
+Uploads are temporary: :func:`clean_uploads` deletes those unused for longer than
+``limits().upload_max_age_hours`` and, beyond ``limits().uploads_max_bytes``, the least
+recently used first. Using an upload (:func:`upload_path`) marks it as used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import stat
+import time
 from pathlib import Path, PurePosixPath
 
 from cnnlab._home import cnnlab_home
+from cnnlab.limits import limits
 
 __all__ = [
     "cnnlab_home",
@@ -21,6 +30,8 @@ __all__ = [
     "list_folders",
     "resolve_folder",
     "upload_path",
+    "touch_upload",
+    "clean_uploads",
     "is_hidden",
 ]
 
@@ -112,4 +123,105 @@ def upload_path(upload_id: str) -> Path:
     path = uploads_dir() / upload_id
     if not path.is_dir():
         raise ValueError(f"upload {upload_id!r} is not on this server any more: upload it again")
+    touch_upload(path)
     return path
+
+
+def touch_upload(path: str | Path) -> None:
+    """Mark an upload (folder or file under ``uploads_dir()``) as used now, so that
+    :func:`clean_uploads` keeps it another ``upload_max_age_hours``."""
+    with contextlib.suppress(OSError):  # gone meanwhile, or a read-only disk
+        os.utime(path)
+
+
+def _entries(base: Path) -> list[Path]:
+    """What ``clean_uploads`` weighs: each upload folder (and any stray file or half
+    extraction) in ``base``, and each file in ``base/models``."""
+    found: list[Path] = []
+    for folder in (base, base / "models"):
+        try:
+            with os.scandir(folder) as it:
+                names = sorted(e.name for e in it)
+        except OSError:
+            continue
+        for name in names:
+            path = folder / name
+            if folder == base and name == "models" and path.is_dir() and not path.is_symlink():
+                continue
+            found.append(path)
+    return found
+
+
+def _size(path: Path) -> int:
+    """Bytes under ``path`` (links counted as themselves, never followed)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return 0
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in dirnames + filenames:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                total += st.st_size
+    return total
+
+
+def _remove(path: Path) -> bool:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def clean_uploads(now: float | None = None) -> int:
+    """Delete old uploads; return the bytes freed.
+
+    First every upload (extracted zip, half extraction, model file under
+    ``uploads/models``) last used more than ``limits().upload_max_age_hours`` before
+    ``now`` (a Unix time, default the present; "used" is the entry's own mtime, which
+    :func:`upload_path` and :func:`touch_upload` renew); then, while all of
+    ``uploads/`` still holds more than ``limits().uploads_max_bytes``, the least
+    recently used. Called before every new extraction.
+
+    >>> clean_uploads()  # doctest: +SKIP
+    0
+    """
+    budget = limits()
+    now = time.time() if now is None else now
+    oldest = now - budget.upload_max_age_hours * 3600
+    base = uploads_dir()
+    dated: list[tuple[float, Path, int]] = []
+    for path in _entries(base):
+        try:
+            mtime = path.lstat().st_mtime
+        except OSError:
+            continue
+        dated.append((mtime, path, _size(path)))
+    dated.sort(key=lambda t: (t[0], str(t[1])))
+    freed = 0
+    kept: list[tuple[float, Path, int]] = []
+    for mtime, path, size in dated:
+        if mtime < oldest and _remove(path):
+            freed += size
+        else:
+            kept.append((mtime, path, size))
+    total = sum(size for _, _, size in kept)
+    for _, path, size in kept:
+        if total <= budget.uploads_max_bytes:
+            break
+        if _remove(path):
+            freed += size
+            total -= size
+    return freed

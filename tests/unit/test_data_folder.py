@@ -267,3 +267,165 @@ def test_second_load_decodes_no_image(tmp_path, home, monkeypatch):
     second, rep = load_folder(tmp_path / "P", image_size=150)
     assert rep.from_cache and rep.cache_file.endswith(".npz")
     assert np.array_equal(first.x, second.x) and np.array_equal(first.y, second.y)
+
+
+# --- budgets before work (cnnlab.limits), high bit depth, the old pixels kept --------
+
+
+def _old_decode(path: Path, size_hw, fit, channels) -> np.ndarray:
+    """The decoder before the limits (full size, composite through RGBA), as a reference."""
+    from PIL import ImageOps
+
+    from cnnlab.data._decode import _fit
+
+    with Image.open(path) as im:
+        if im.format == "JPEG":
+            im.draft("RGB" if channels == 3 else "L", (size_hw[1], size_hw[0]))
+        im.load()
+        pic = ImageOps.exif_transpose(im) or im
+        if pic.mode in ("P", "PA", "LA", "RGBA") or "transparency" in pic.info:
+            rgba = pic.convert("RGBA")
+            pic = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+            pic.alpha_composite(rgba)
+        pic = pic.convert("RGB" if channels == 3 else "L")
+        out = np.asarray(_fit(pic, size_hw, fit), dtype=np.uint8)
+    return out[..., None] if out.ndim == 2 else out
+
+
+def _cases(root: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(5)
+    photo = _img(60, 90, seed=5)
+    rgba = np.dstack([np.asarray(photo), rng.integers(0, 256, (60, 90), dtype=np.uint8)])
+    pal = photo.convert("P", palette=Image.Palette.ADAPTIVE, colors=32)
+    exif_im = photo.copy()
+    exif = exif_im.getexif()
+    exif[0x0112] = 6
+    files = {
+        "rgba.png": _bytes(Image.fromarray(rgba), "PNG"),
+        "la.png": _bytes(Image.fromarray(rgba[..., [0, 3]], "LA"), "PNG"),
+        "palette_clear.png": _bytes(pal, "PNG", transparency=3),
+        "palette.gif": _bytes(pal, "GIF"),
+        "cmyk.jpg": _bytes(photo.convert("CMYK"), "JPEG", quality=95),
+        "grey.jpg": _bytes(photo.convert("L"), "JPEG"),
+        "turned.png": _bytes(exif_im, "PNG", exif=exif),
+        "turned.jpg": _bytes(exif_im, "JPEG", exif=exif),
+        "one_bit.png": _bytes(photo.convert("1"), "PNG"),
+    }
+    out = {}
+    for name, data in files.items():
+        _write(root / name, data)
+        out[name] = root / name
+    return out
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+@pytest.mark.parametrize("fit", ["crop", "pad"])
+def test_modes_exif_and_transparency_decode_as_before(tmp_path, fit, channels):
+    from cnnlab.data._decode import decode
+
+    for name, path in _cases(tmp_path).items():
+        new = decode(path, (40, 50), fit, channels)
+        assert new.pixels is not None, (name, new)
+        old = _old_decode(path, (40, 50), fit, channels)
+        assert new.pixels.shape == old.shape, name
+        diff = np.abs(new.pixels.astype(int) - old).max()
+        assert diff <= 1, (name, diff)  # alpha is composited once: rounding may differ by 1
+
+
+def test_big_pictures_are_reduced_first_with_the_same_look(tmp_path):
+    from cnnlab.data._decode import decode
+
+    y, x = np.mgrid[0:1200, 0:1600]
+    smooth = np.stack([x / 1600 * 255, y / 1200 * 255, (x + y) / 2800 * 255], -1)
+    for name, fmt in (("big.png", "PNG"), ("big.jpg", "JPEG"), ("alpha.png", "PNG")):
+        im = Image.fromarray(smooth.astype(np.uint8))
+        if name == "alpha.png":
+            im.putalpha(200)
+        _write(tmp_path / name, _bytes(im, fmt))
+        new = decode(tmp_path / name, (50, 50), "crop", 3).pixels
+        old = _old_decode(tmp_path / name, (50, 50), "crop", 3)
+        assert new is not None and new.shape == old.shape == (50, 50, 3)
+        assert np.abs(new.astype(int) - old).mean() < 1.5, name
+
+
+def test_sixteen_bit_files_in_a_folder_are_scaled(tmp_path, home):
+    rng = np.random.default_rng(0)
+    eight = np.clip(rng.normal(107, 40, (64, 64)), 0, 255)
+    for cls in ("a", "b"):
+        _write(
+            tmp_path / "d" / cls / "x.png",
+            _bytes(Image.fromarray((eight * 257).astype(np.uint16)), "PNG"),
+        )
+    ds, rep = load_folder(tmp_path / "d", image_size=64, fit="stretch", channels=3)
+    assert not rep.skipped
+    assert ds.x.mean() == pytest.approx(eight.mean(), rel=0.02)  # was 219: clipped
+
+
+def test_pipes_archives_and_huge_headers_are_skipped_unopened(tmp_path, home):
+    root = tmp_path / "d"
+    for cls in ("a", "b"):
+        _write(root / cls / "ok.png", _bytes(_img(seed=1), "PNG"))
+    os.mkfifo(root / "a" / "pipe.jpg")  # opening it would block forever
+    _write(root / "b" / "more.zip", b"PK\x03\x04")
+    _write(root / "b" / "old.tar.gz", b"\x1f\x8b")
+    big = Image.new("1", (6000, 5000))
+    _write(root / "b" / "big.png", _bytes(big, "PNG"))  # 30 Mpx, a few KB
+    ds, rep = load_folder(root, image_size=16)
+    assert len(ds) == 2
+    got = {s.path: (s.reason, s.detail) for s in rep.skipped}
+    assert got["a/pipe.jpg"][0] == "unreadable" and "regular file" in got["a/pipe.jpg"][1]
+    assert got["b/more.zip"][0] == got["b/old.tar.gz"][0] == "archive"
+    assert got["b/big.png"] == (
+        "too_large",
+        "image is 6000×5000 = 30.0 megapixels, over the limit of 25 megapixels",
+    )
+    assert all(r in REASONS for r, _ in got.values())
+
+
+def test_the_per_image_budget_follows_the_environment(tmp_path, home, monkeypatch):
+    make_pets(tmp_path / "P")
+    monkeypatch.setenv("CNNLAB_MAX_IMAGE_PIXELS", str(60 * 90))  # 60×90 pass, 200×100 not
+    _, rep = load_folder(tmp_path / "P", image_size=32, cache=False)
+    assert {s.path for s in rep.skipped if s.reason == "too_large"} == {"Dog/2.png"}
+
+
+def test_messages_name_folders_by_their_last_part_only(tmp_path, home, monkeypatch):
+    _write(tmp_path / "srv" / "course" / "only" / "a.png", _bytes(_img(), "PNG"))
+    with pytest.raises(ValueError) as err:
+        load_folder(tmp_path / "srv" / "course")
+    assert "'course' needs one subfolder per class" in str(err.value)
+    assert str(tmp_path) not in str(err.value)
+    with pytest.raises(ValueError) as err:
+        load_folder(tmp_path / "missing")
+    assert str(err.value) == "not a folder: 'missing'"
+    monkeypatch.setenv("CNNLAB_MAX_DATASET_PIXELS", "100")
+    make_pets(tmp_path / "P")
+    pattern = r"^'P': its 12 images would decode to [\d,]+ pixels, over the limit of 100 pixels"
+    with pytest.raises(ValueError, match=pattern):
+        load_folder(tmp_path / "P", cache=False)
+
+
+def test_the_gate_lets_one_big_picture_decode_at_a_time():
+    import threading
+
+    gate = folder_mod._Gate(100)
+    inside: list[int] = []
+    peak = []
+    lock = threading.Lock()
+
+    def work(pixels: int) -> None:
+        with gate.hold(pixels):
+            with lock:
+                inside.append(pixels)
+                peak.append(sum(inside))
+            time.sleep(0.01)
+            with lock:
+                inside.remove(pixels)
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in (80, 80, 30, 150, 10, 10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert max(peak) <= 150  # over the cap only when one picture alone is bigger
+    assert all(p <= 100 for p in peak if 150 not in (p,))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import stat
 import struct
+import time
 import zipfile
 from pathlib import Path
 
@@ -12,7 +14,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab.data import MAX_BYTES, extract_zip, from_spec, save_upload, upload_path
+from cnnlab.data import (
+    MAX_BYTES,
+    clean_uploads,
+    extract_zip,
+    from_spec,
+    save_upload,
+    upload_path,
+    uploads_dir,
+)
 from cnnlab.data import _folder as folder_mod
 
 
@@ -155,3 +165,133 @@ def test_extracted_files_keep_their_zip_times(tmp_path):
     assert len(files) == 6
     mtime = files[0].stat().st_mtime
     assert all(abs(p.stat().st_mtime - mtime) < 10 for p in files)
+
+
+# --- budgets (cnnlab.limits), duplicates, and uploads that do not stay -----------------
+
+
+def _tree(path: Path, files: dict[str, int], age_hours: float, now: float) -> int:
+    """Files of the given sizes under ``path``, everything dated ``age_hours`` ago."""
+    stamp = now - age_hours * 3600
+    for rel, size in files.items():
+        f = path / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"x" * size)
+        os.utime(f, (stamp, stamp))
+    for d in sorted((p for p in [path, *path.rglob("*")] if p.is_dir()), reverse=True):
+        os.utime(d, (stamp, stamp))
+    return sum(files.values())
+
+
+def test_clean_uploads_removes_old_uploads_and_old_models(home):
+    now = time.time()
+    up = uploads_dir()
+    old = _tree(up / "aaaaaaaaaaaaaaaa", {"Cat/1.png": 3000, "Dog/1.png": 2000}, 30, now)
+    _tree(up / "bbbbbbbbbbbbbbbb", {"Cat/1.png": 100}, 1, now)
+    stale = _tree(up / ".extract-x1y2", {"Cat/half.png": 700}, 48, now)  # a crashed extraction
+    model_old = _tree(up / "models", {"0123456789abcdef.keras": 5000}, 25, now)
+    (up / "models" / "fedcba9876543210.keras").write_bytes(b"k" * 400)  # new
+    freed = clean_uploads(now=now)
+    assert freed == old + stale + model_old
+    assert sorted(p.name for p in up.iterdir()) == ["bbbbbbbbbbbbbbbb", "models"]
+    assert [p.name for p in (up / "models").iterdir()] == ["fedcba9876543210.keras"]
+    assert clean_uploads(now=now) == 0
+
+
+def test_clean_uploads_keeps_the_disk_budget_oldest_first(home, monkeypatch):
+    now = time.time()
+    up = uploads_dir()
+    sizes = {}
+    for i, age in enumerate([5, 4, 3, 2, 1]):  # hours; all younger than the age budget
+        sizes[i] = _tree(up / f"{i:016x}", {"Cat/1.png": 1000}, age, now)
+    monkeypatch.setenv("CNNLAB_UPLOADS_MAX_BYTES", "2500")
+    assert clean_uploads(now=now) == 3000  # the three oldest go; 2000 bytes stay
+    assert sorted(p.name for p in up.iterdir()) == [f"{3:016x}", f"{4:016x}"]
+    monkeypatch.setenv("CNNLAB_UPLOAD_MAX_AGE_HOURS", "1.5")
+    assert clean_uploads(now=now) == 1000
+    assert [p.name for p in up.iterdir()] == [f"{4:016x}"]
+
+
+def test_using_an_upload_keeps_it(home):
+    upload_id = save_upload(_pets_zip())
+    path = upload_path(upload_id)
+    old = time.time() - 48 * 3600
+    os.utime(path, (old, old))
+    upload_path(upload_id)  # the Data or Train page opening it
+    assert clean_uploads() == 0 and path.is_dir()
+    os.utime(path, (old, old))
+    assert save_upload(_pets_zip()) == upload_id  # uploaded again: kept, renewed
+    assert clean_uploads() == 0 and path.is_dir()
+    os.utime(path, (old, old))
+    assert clean_uploads() > 0 and not path.exists()
+
+
+def test_each_new_extraction_cleans_first(home):
+    now = time.time()
+    _tree(uploads_dir() / "aaaaaaaaaaaaaaaa", {"Cat/1.png": 10}, 30, now)
+    upload_id = save_upload(_pets_zip())
+    assert [p.name for p in uploads_dir().iterdir()] == [upload_id]
+
+
+def test_budgets_come_from_the_environment(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNLAB_MAX_ARCHIVE_MEMBERS", "3")
+    with pytest.raises(ValueError, match="more than 3 files"):
+        extract_zip(_pets_zip(), tmp_path / "a")
+    monkeypatch.delenv("CNNLAB_MAX_ARCHIVE_MEMBERS")
+    monkeypatch.setenv("CNNLAB_MAX_UPLOAD_BYTES", "1000")
+    with pytest.raises(ValueError, match="over the upload limit of 1,000 bytes"):
+        save_upload(_pets_zip())
+    monkeypatch.delenv("CNNLAB_MAX_UPLOAD_BYTES")
+    monkeypatch.setenv("CNNLAB_MAX_COMPRESSION_RATIO", "2")
+    text = _zip({"Cat/notes.bmp": b"abc" * 2**20, "Dog/1.png": _png(1)})  # 3 MB of text
+    with pytest.raises(ValueError, match="'Cat/notes.bmp' expands [\\d,]+ times .* limit of 2"):
+        extract_zip(text, tmp_path / "b")
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the uploads folder
+
+
+def test_small_members_are_never_refused_for_their_ratio(tmp_path):
+    data = _zip({"Cat/blank.bmp": bytes(500_000), "Dog/1.png": _png(1)})  # 500 KB, ~1000:1
+    assert (extract_zip(data, tmp_path / "out") / "Cat" / "blank.bmp").stat().st_size == 500_000
+
+
+def test_duplicate_names_are_refused(tmp_path):
+    buf = io.BytesIO()
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(buf, "w") as z:
+        z.writestr("cats/1.png", _png(1))
+        z.writestr("cats/1.png", _png(2))
+    with pytest.raises(ValueError, match="the zip holds two files named cats/1.png"):
+        extract_zip(buf.getvalue(), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_encrypted_and_truncated_zips_are_refused(tmp_path, home):
+    locked = bytearray(_zip({"Cat/1.png": _png(1), "Dog/1.png": _png(2)}))
+    for sig, offset in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):  # set "encrypted" flags
+        pos = locked.find(sig)
+        while pos != -1:
+            locked[pos + offset] |= 0x1
+            pos = locked.find(sig, pos + 4)
+    with pytest.raises(ValueError, match="'Cat/1.png' is encrypted"):
+        extract_zip(bytes(locked), tmp_path / "out")
+    for cut in (_pets_zip()[:-30], _pets_zip()[: len(_pets_zip()) // 2]):
+        with pytest.raises(ValueError, match="not a readable zip|could not be read"):
+            save_upload(cut)
+    assert not uploads_dir().exists() or list(uploads_dir().iterdir()) == []
+
+
+def test_a_zip_that_can_never_load_is_deleted_at_once(home):
+    with pytest.raises(ValueError, match="the uploaded zip needs one subfolder per class"):
+        save_upload(_zip({"PetImages/Cat/1.png": _png(1), "PetImages/Cat/2.png": _png(2)}))
+    with pytest.raises(ValueError, match="could be loaded in 1 class folder"):
+        save_upload(_zip({"Cat/1.png": _png(1), "Dog/1.png": b"<html>not a png</html>"}))
+    assert list(uploads_dir().iterdir()) == []
+
+
+def test_messages_never_show_server_paths(tmp_path):
+    (tmp_path / "srv" / "out").mkdir(parents=True)
+    with pytest.raises(ValueError) as err:
+        extract_zip(_pets_zip(), tmp_path / "srv" / "out")
+    assert str(err.value) == "'out' already exists: extract into a new folder"
+    with pytest.raises(ValueError) as err:
+        extract_zip(tmp_path / "missing.zip", tmp_path / "x")
+    assert str(tmp_path) not in str(err.value)

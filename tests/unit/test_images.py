@@ -174,3 +174,171 @@ def test_shrink_map_is_a_block_mean_that_keeps_signed_values():
         shrink_map(np.zeros((4, 4, 3)), 2)
     with pytest.raises(ValueError, match="max_side"):
         shrink_map(big, 0)
+
+
+# --- budgets before work, and high bit depth (cnnlab.limits) ---------------------------
+
+
+def _png16(values: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(values.astype(np.uint16)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _png48(value: int, shape=(4, 5)) -> bytes:
+    """A 16-bit-per-channel RGB PNG (48-bit), written by hand: PIL cannot save one."""
+    import struct
+    import zlib
+
+    h, w = shape
+    row = b"\x00" + struct.pack(">H", value) * 3 * w
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    head = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", zlib.compress(row * h))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_sixteen_bit_grey_keeps_its_mean():
+    rng = np.random.default_rng(1)
+    eight = np.clip(rng.normal(107, 40, (40, 50)), 0, 255)
+    out = load_image(_png16(eight * 257))
+    assert out.dtype == np.uint8 and out.shape == (40, 50)
+    assert out.mean() == pytest.approx(eight.mean(), rel=0.02)
+    np.testing.assert_allclose(out, np.rint(eight), atol=1)  # value / 257, rounded
+
+
+def test_to_8bit_scales_each_mode_by_its_range():
+    from cnnlab.images import to_8bit
+
+    ramp = np.linspace(0, 65535, 12).reshape(3, 4)
+    expected = np.rint(ramp / 257)
+    for values in (ramp.astype(np.uint16), ramp.astype(">u2"), ramp.astype(np.int32)):
+        im = Image.fromarray(values)
+        assert im.mode in ("I;16", "I;16B", "I")
+        out = np.asarray(to_8bit(im))
+        assert out.dtype == np.uint8 and im.size == (4, 3)
+        np.testing.assert_allclose(out, expected, atol=1)
+    unit = Image.fromarray(np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4))
+    np.testing.assert_allclose(
+        np.asarray(to_8bit(unit)), np.rint(np.linspace(0, 255, 12)).reshape(3, 4), atol=1
+    )
+    signed = Image.fromarray(np.array([[-1000, 0, 3000]], np.int32))  # not 16-bit: stretched
+    assert np.asarray(to_8bit(signed)).tolist() == [[0, 64, 255]]
+    rgb = Image.new("RGB", (2, 2))
+    assert to_8bit(rgb) is rgb
+
+
+def test_48_bit_rgb_keeps_its_level():
+    out = load_image(_png48(0x8000))
+    assert out.shape == (4, 5, 3) and abs(int(out[0, 0, 0]) - 128) <= 1
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pil(orientation):
+    from PIL import ImageOps
+
+    im = Image.fromarray(PHOTO)
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    im.save(buf, "PNG", exif=exif)
+    with Image.open(io.BytesIO(buf.getvalue())) as ref:
+        expected = np.asarray(ImageOps.exif_transpose(ref).convert("RGB"))
+    assert_array_equal(load_image(buf.getvalue()), expected)
+
+
+def test_cmyk_jpeg_decodes_as_before():
+    cmyk = Image.fromarray(PHOTO).convert("CMYK")
+    buf = io.BytesIO()
+    cmyk.save(buf, "JPEG", quality=95)
+    with Image.open(io.BytesIO(buf.getvalue())) as ref:
+        assert ref.mode == "CMYK"
+        expected = np.asarray(ref.convert("RGB"))
+    assert_array_equal(load_image(buf.getvalue()), expected)
+
+
+def test_palettes_and_transparency_as_before():
+    pal = Image.fromarray(PHOTO).convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    assert_array_equal(load_image(_bytes_of(pal, "PNG")), np.asarray(pal.convert("RGB")))
+    grey_pal = Image.fromarray(PHOTO[..., 0]).convert("P")
+    assert load_image(_bytes_of(grey_pal, "GIF")).ndim == 2  # a grey GIF stays grey
+    clear = pal.copy()
+    clear.info["transparency"] = int(np.asarray(pal)[0, 0])
+    out = load_image(_bytes_of(clear, "PNG", transparency=clear.info["transparency"]))
+    assert_array_equal(out[0, 0], [255, 255, 255])  # the transparent colour becomes white
+    rng = np.random.default_rng(3)
+    rgba = rng.integers(0, 256, (6, 7, 4), dtype=np.uint8)  # every alpha level
+    im = Image.fromarray(rgba)
+    old = np.asarray(Image.alpha_composite(Image.new("RGBA", im.size, (255,) * 4), im))[..., :3]
+    new = load_image(_bytes_of(im, "PNG"))
+    assert np.abs(new.astype(int) - old).max() <= 1  # composited once, same picture
+
+
+def _bytes_of(im: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"hello", b"\x89PNG\r\n\x1a\n" + bytes(30), b"GIF89a"])
+def test_messages_hold_no_object_reprs(data):
+    with pytest.raises(ValueError) as err:
+        load_image(data, name="photo.png")
+    text = str(err.value)
+    assert text.startswith("photo.png: ") and "0x" not in text and "<_io" not in text
+
+
+def test_budgets_come_from_the_environment(monkeypatch):
+    data = _encode(np.zeros((30, 40), np.uint8), "PNG")
+    monkeypatch.setenv("CNNLAB_MAX_IMAGE_PIXELS", "1000")
+    with pytest.raises(ValueError, match="40×30 = 0.0 megapixels, over the limit"):
+        load_image(data)
+    assert load_image(data, max_pixels=2000).shape == (30, 40)  # an explicit budget wins
+    monkeypatch.delenv("CNNLAB_MAX_IMAGE_PIXELS")
+    monkeypatch.setenv("CNNLAB_MAX_UPLOAD_BYTES", "100")
+    with pytest.raises(ValueError, match=r"the file is [\d,]+ bytes, over the limit of 100 bytes"):
+        load_image(_encode(PHOTO, "PNG"))
+
+
+def test_check_header_reads_the_header_only_and_names_the_file_by_its_base_name(
+    tmp_path, monkeypatch
+):
+    from PIL import ImageFile
+
+    from cnnlab.images import check_header
+
+    path = tmp_path / "deep" / "photo.png"
+    path.parent.mkdir()
+    path.write_bytes(_encode(PHOTO, "PNG"))
+
+    def refuse(self, *a, **k):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+    assert check_header(path) == (32, 24, "RGB")
+    with pytest.raises(ValueError) as err:
+        check_header(path, max_pixels=100)
+    text = str(err.value)
+    assert text.startswith("photo.png: image is 32×24") and str(tmp_path) not in text
+
+
+def test_max_side_decodes_big_pictures_small_for_a_thumbnail():
+    y, x = np.mgrid[0:1500, 0:2000]
+    smooth = np.stack([x / 2000 * 255, y / 1500 * 255, np.full_like(x, 90)], -1).astype(np.uint8)
+    for fmt in ("JPEG", "PNG"):
+        data = _encode(smooth, fmt)
+        full = load_image(data)
+        small = load_image(data, max_side=256)
+        assert full.shape == (1500, 2000, 3)
+        assert 256 <= max(small.shape[:2]) < 512 and small.shape[2] == 3
+        a, b = thumbnail(full, 256), thumbnail(small, 256)
+        assert a.shape == b.shape and np.abs(a.astype(int) - b).mean() < 2
+    tiny = _encode(PHOTO, "PNG")
+    assert_array_equal(load_image(tiny, max_side=256), PHOTO)
+    with pytest.raises(ValueError, match="max_side"):
+        load_image(tiny, max_side=0)
