@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 APP = str(ROOT / "dashboard" / "app.py")
 TARGET_MS = 100.0
 

@@ -22,17 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnlab.compare import CHALLENGE_DATA, CHALLENGE_EPOCHS  # noqa: E402
-from cnnlab.data import split_spec  # noqa: E402
-from cnnlab.model import PRESETS, Augment, ModelConfig  # noqa: E402
-from cnnlab.train import TrainConfig  # noqa: E402
+from cnnlab.compare import CHALLENGE_DATA, CHALLENGE_EPOCHS
+from cnnlab.data import split_spec
+from cnnlab.model import PRESETS, Augment, ModelConfig
+from cnnlab.train import TrainConfig
 
 NOTEBOOK = PRESETS["seed_pets"]
 RECIPE = TrainConfig(

@@ -16,15 +16,12 @@ import argparse
 import json
 import sys
 import timeit
-from pathlib import Path
 
 import numpy as np
 import scipy.ndimage as ndi
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnlab.images import sample  # noqa: E402
-from cnnlab.ops import correlate2d  # noqa: E402
+from cnnlab.images import sample
+from cnnlab.ops import correlate2d
 
 LIMIT = 1.2
 

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_architecture import _SCRIPT_MS, _time_script_runs  # noqa: E402
+from bench_architecture import _SCRIPT_MS, _time_script_runs  # beside this script
 
+ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 TARGET_MS = 150.0
 REFERENCE = """

@@ -27,8 +27,25 @@ Targets on a 2-core machine: no errors, server p95 of kernel reruns <= 1.5 s whi
 trainings run. Bounded: every wait has a time-out and the script stops by itself; traffic
 goes only to 127.0.0.1.
 
+The runs go to SQLite in a temporary ``CNNLAB_HOME`` unless ``--db URL`` names another
+run database (a SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``): the server
+gets it as ``CNNLAB_DB_URL`` (its training workers inherit it), and so does the RunStore
+this script reads the runs back with. Use an empty database: the trainings' runs are told
+apart by their start time, but the server lists every run in it. Against a throwaway
+PostgreSQL (started as the tests start theirs, removed afterwards; ``{url}`` is replaced
+by its URL):
+
+    python benchmarks/pg_throwaway.py python benchmarks/bench_load.py --db {url}
+
+The quickest whole pass (one trainer, one Kernels student, one click, one wave; a minute
+or two) checks that a setup works before the class-sized one:
+
+    python benchmarks/bench_load.py --sessions 2 --trainers 1 --actions 1 --think 0 \
+        --ramp 0 --waves 1
+
     python benchmarks/bench_load.py [--sessions 30] [--trainers 3] [--actions 6]
                                     [--think 8] [--ramp 30] [--waves 2] [--browser-idle 1]
+                                    [--db URL]
 """
 
 from __future__ import annotations
@@ -38,14 +55,11 @@ import asyncio
 import json
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks import serve  # noqa: E402
+import serve  # benchmarks/serve.py, beside this script
 
 CHROMIUM = serve.CHROMIUM
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -237,6 +251,11 @@ def _latency(values: list[float]) -> dict:
     }
 
 
+def _runs_since(store, since: float) -> list:
+    """The store's runs created since ``since`` (Unix time): this benchmark's trainings."""
+    return [r for r in store.list_runs() if r.created >= since]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=30)
@@ -253,13 +272,24 @@ def main() -> int:
         "--browser-idle", type=int, default=1, help="0: the browsers compete with the server"
     )
     ap.add_argument("--timeout", type=float, default=1200, help="seconds per wave")
+    ap.add_argument(
+        "--db", default="", help="SQLAlchemy URL of the run database (default: SQLite in "
+        "a temporary CNNLAB_HOME); given to the server as CNNLAB_DB_URL"
+    )  # fmt: skip
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(json.dumps({"skipped": f"no Chromium at {CHROMIUM}"}))
         return 0
     home = tempfile.mkdtemp(prefix="cnnlab-load-")
     run_log = Path(home) / "runs.log"
-    server, url = serve.start(env={"CNNLAB_HOME": home, "CNNLAB_RUN_LOG": str(run_log)})
+    env = {"CNNLAB_HOME": home, "CNNLAB_RUN_LOG": str(run_log)}
+    if args.db:
+        from cnnlab.runs import RunStore
+
+        RunStore(home, url=args.db)  # reachable, with its tables, before the server starts
+        env["CNNLAB_DB_URL"] = args.db
+    started = time.time()
+    server, url = serve.start(env=env)
     # The 30 browsers stand in for 30 students' own computers: here they share the
     # server's 2 cores, so they run at low priority and the server is served first.
     # SCHED_IDLE, inherited by Chromium's processes: as root, Chromium raises its own
@@ -269,6 +299,10 @@ def main() -> int:
     report: dict = {"sessions": args.sessions, "trainers": args.trainers,
                     "think_s": args.think, "ramp_s": args.ramp,
                     "browser_idle": args.browser_idle, "cores": os.cpu_count()}  # fmt: skip
+    if args.db:
+        from sqlalchemy.engine import make_url
+
+        report["database"] = make_url(args.db).get_backend_name()
     try:
         serve.wait_healthy(url, timeout=60)
         report["server_rss_start_mb"] = round(_rss_mb(server.pid))
@@ -300,17 +334,16 @@ def main() -> int:
             if wave == 1:
                 from cnnlab.runs import RunStore
 
+                store = RunStore(home, url=args.db or None)
                 deadline = time.monotonic() + 300  # closed sessions' jobs keep training
                 while time.monotonic() < deadline:
-                    runs = RunStore(home).list_runs()
+                    runs = _runs_since(store, started)
                     if runs and all(r.status not in ("queued", "running") for r in runs):
                         break
                     time.sleep(2)
-                runs = RunStore(home).list_runs()
+                runs = _runs_since(store, started)
                 report["runs"] = [r.status for r in runs]
-                report["runs_with_model"] = sum(
-                    RunStore(home).model_path(r.id) is not None for r in runs
-                )
+                report["runs_with_model"] = sum(store.model_path(r.id) is not None for r in runs)
         report["errors"] = errors
     finally:
         serve.stop(server)

@@ -14,15 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import timeit
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnlab.ops import pool2d  # noqa: E402
+from cnnlab.ops import pool2d
 
 
 def best_ms(fn, repeat: int) -> float:

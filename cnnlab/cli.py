@@ -15,6 +15,7 @@ The config's JSON Schema: ``cnnlab/training/run.schema.json``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -102,11 +103,21 @@ def _train(args: argparse.Namespace) -> int:
     return 0 if rec.status in ("finished", "stopped") else 1
 
 
+def _dashboard_script() -> str:
+    """The installed ``dashboard/app.py`` (found through the import system, so it works
+    from a wheel, an editable install or a Docker image, whatever the working folder)."""
+    if importlib.util.find_spec("streamlit") is None:
+        raise ValueError("the dashboard needs Streamlit: pip install 'cnnlab[app,tf]'")
+    spec = importlib.util.find_spec("dashboard.app")
+    if spec is None or not spec.origin:
+        raise ValueError("the dashboard package is not installed with this cnnlab")
+    return spec.origin
+
+
 def _app(extra: list[str]) -> int:
-    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-    if not app.exists():
-        raise ValueError(f"the dashboard is not next to this cnnlab (looked for {app.name})")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), *extra]
+    cmd = [sys.executable, "-m", "streamlit", "run", _dashboard_script(), *extra]
+    if os.name == "posix":  # become the server: signals (docker stop, Ctrl-C) reach it
+        os.execv(sys.executable, cmd)
     return subprocess.call(cmd, env=os.environ.copy())
 
 
@@ -129,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cnnlab`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["app"]:
-        return _app(argv[1:])
+        try:
+            return _app(argv[1:])
+        except ValueError as exc:
+            print(f"cnnlab app: {exc}", file=sys.stderr)
+            return 2
     args = _parser().parse_args(argv)
     try:
         return _train(args)

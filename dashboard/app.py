@@ -1,8 +1,10 @@
 """CNN Lab entry point: global sidebar (language, projector mode, compute) + navigation.
 
-Run with ``make run`` (or ``streamlit run dashboard/app.py``). Importing this module runs
-nothing: ``PAGES`` lists the pages, :func:`main` draws the app (``streamlit run`` and
-Streamlit's ``AppTest`` execute this file as ``__main__``, which calls it).
+Run with ``make run`` or ``cnnlab app`` (or ``streamlit run dashboard/app.py`` where
+``cnnlab`` is installed: the pages import ``cnnlab`` and ``dashboard`` as installed
+packages; nothing edits ``sys.path``). Importing this module runs nothing: ``PAGES``
+lists the pages, :func:`main` draws the app (``streamlit run`` and Streamlit's
+``AppTest`` execute this file as ``__main__``, which calls it).
 """
 
 from __future__ import annotations
@@ -12,16 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # pages import `dashboard.*` and `cnnlab` from the repo root
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner as _script_runner
 
-import streamlit as st  # noqa: E402
-from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
-
-from cnnlab.backend import compute_info  # noqa: E402
-from dashboard import access, boundary, params, state, ui  # noqa: E402
-from dashboard.i18n import LANGS, t  # noqa: E402
+from cnnlab.backend import compute_info
+from dashboard import access, boundary, params, state, ui
+from dashboard.i18n import LANGS, t
 
 # Teaching order. (file, url path, icon)
 PAGES = [

@@ -1,8 +1,9 @@
 """Text catalogs: every visible string, in English and Spanish.
 
-Catalogs are JSON files in ``assets/i18n/<lang>/<section>.json``; a key ``title`` in
-``kernels.json`` is looked up as ``"kernels.title"``. Both languages hold the same keys
-(a test checks it). A key may have a singular form ``<key>_one``, used when ``n=1``.
+Catalogs are JSON files in ``dashboard/catalogs/<lang>/<section>.json`` (package data,
+installed with the dashboard); a key ``title`` in ``kernels.json`` is looked up as
+``"kernels.title"``. Both languages hold the same keys (a test checks it). A key may have
+a singular form ``<key>_one``, used when ``n=1``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import streamlit as st
 
 __all__ = ["LANGS", "CATALOG_DIR", "catalog", "t", "translator", "lang"]
 
-CATALOG_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
+CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
 LANGS = {"en": "English", "es": "Español"}
 
 

@@ -257,7 +257,8 @@ def _upload_spec() -> dict | None:
     ui.initial_value("data_upload_id", "", url=params.Text("up", valid=_is_upload))
     if file is not None:
         try:
-            st.session_state["data_upload_id"] = data.save_upload(file.getvalue())
+            with ui.progress_bar("data.progress_unzip") as bar:
+                st.session_state["data_upload_id"] = data.save_upload(file.getvalue(), progress=bar)
         except ValueError as err:
             ui.error_box(t("data.bad_zip"))
             _details(err)
@@ -341,12 +342,24 @@ def _split_settings() -> dict:
 
 
 # ---------------------------------------------------------------------- the dataset
+# The sources whose loading reports progress, and the text of their bar.
+_PROGRESS = {
+    "folder": "data.progress_decode",
+    "upload": "data.progress_decode",
+    "keras": "data.progress_keras",
+}
+
+
 def _load(spec: dict) -> tuple[data.Dataset, data.FolderReport | None] | None:
     """The dataset of ``spec``, or a message in the page's language (the loader's words
     folded under it; never a traceback) and None."""
     try:
-        with st.spinner(t("data.loading")):  # the core reports no progress while decoding
-            return data.load_spec(spec)
+        key = _PROGRESS.get(spec["source"])
+        if key is None:  # generated in memory: no counts to show
+            with st.spinner(t("data.loading")):
+                return data.load_spec(spec)
+        with ui.progress_bar(key) as bar:  # files decoded, or the Keras download's steps
+            return data.load_spec(spec, progress=bar)
     except data.KerasDataError as err:
         ui.error_box(t("data.keras_offline", name=spec["name"], path=err.path))
         _details(err.cause)

@@ -323,7 +323,7 @@ def _curves(histories: dict, row_of: dict, sel: list[str]) -> None:
         runs, labels=labels, show_train=show_train, font_size=s.font_size,
         line_width=s.line_width, height=s.height + 60,
     )  # fmt: skip
-    ui.plot(fig, key=f"{PAGE}_curves", config={"displayModeBar": False})
+    ui.plot(fig, key=f"{PAGE}_curves")
     st.caption(t(f"{PAGE}.curves_help"))
 
 
@@ -380,6 +380,51 @@ def _export(records_by_id: dict, histories: dict, rows: list[dict], sel: list[st
         file_name=f"cnnlab-config-{one}.json", mime="application/json", key=f"{PAGE}_json",
         icon=":material/data_object:", width="stretch",
     )  # fmt: skip
+    c4, c5 = st.columns(2)
+    c4.download_button(
+        t(f"{PAGE}.export_history"), data=compare.history_csv(histories.get(one, {})),
+        file_name=f"cnnlab-history-{one}.csv", mime="text/csv", key=f"{PAGE}_history_csv",
+        icon=":material/table:", width="stretch",
+    )  # fmt: skip
+    c5.download_button(
+        t(f"{PAGE}.export_request"), data=compare.request_json(rec),
+        file_name=f"cnnlab-request-{one}.json", mime="application/json",
+        key=f"{PAGE}_request_json", icon=":material/data_object:", width="stretch",
+    )  # fmt: skip
+
+
+def mlflow_uri() -> str:
+    """Where the MLflow export writes: ``$MLFLOW_TRACKING_URI``, else
+    ``$CNNLAB_HOME/mlruns`` (a local file store, offline)."""
+    import os
+
+    from cnnlab import cnnlab_home
+    from cnnlab.runs import tracking_uri_for
+
+    return os.environ.get("MLFLOW_TRACKING_URI") or tracking_uri_for(cnnlab_home() / "mlruns")
+
+
+def _mlflow(sel: list[str]) -> None:
+    """Export the selected runs to MLflow (offered only when mlflow can be imported)."""
+    from cnnlab.runs import export_mlflow, mlflow_available
+
+    if not mlflow_available() or not sel:
+        return
+    uri = mlflow_uri()
+    if not st.button(
+        t(f"{PAGE}.mlflow", n=len(sel)), key=f"{PAGE}_mlflow", icon=":material/upload:",
+        help=t(f"{PAGE}.mlflow_help", uri=uri),
+    ):  # fmt: skip
+        return
+    store = state.store()
+    try:
+        for run_id in sel:
+            export_mlflow(store, run_id, tracking_uri=uri)
+    except Exception as exc:  # noqa: BLE001 - a server down, a full disk: said in words
+        _flash("warn", t(f"{PAGE}.mlflow_failed", reason=str(exc)[:300]))
+    else:
+        _flash("ok", t(f"{PAGE}.mlflow_done", n=len(sel), uri=uri))
+    st.rerun()
 
 
 def _delete(row_of: dict, sel: list[str]) -> None:
@@ -489,6 +534,7 @@ def runs_tab(records: list, histories: dict) -> None:
     else:
         st.info(t(f"{PAGE}.pick_none"), icon=":material/touch_app:")
     _export(records_by_id, histories, rows, sel)
+    _mlflow(sel)
     _resume(row_of, sel)
     _delete(row_of, sel)
 
@@ -546,7 +592,7 @@ def _step6_results(rows: list[dict]) -> None:
         }  # fmt: skip
         named = [{**r, "model": ui.model_name(r["model"])} for r in finished]
         fig = step6_figure(named, labels=labels, font_size=s.font_size, height=s.height + 40)
-        ui.plot(fig, key=f"{PAGE}_s6_fig", config={"displayModeBar": False})
+        ui.plot(fig, key=f"{PAGE}_s6_fig")
         st.caption(t(f"{PAGE}.s6_fig_help"))
     cols = ["model", "experiment", "params", "best_val_acc", "final_val_acc", "seconds"]
     cols += ["seconds_per_epoch", "status", "id"]
@@ -672,7 +718,7 @@ def _seeds(records: list, histories: dict, board: list[dict]) -> None:
     fig = seeds_figure(
         groups, labels=labels, font_size=s.font_size, line_width=s.line_width, height=s.height
     )
-    ui.plot(fig, key=f"{PAGE}_seeds_fig", config={"displayModeBar": False})
+    ui.plot(fig, key=f"{PAGE}_seeds_fig")
     keys = ("config", "n", "mean", "std", "min", "max", "range")
     df = pd.DataFrame(table).rename(columns={k: t(f"{PAGE}.seeds_{k}") for k in keys})
     st.dataframe(

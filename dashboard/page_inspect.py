@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +44,34 @@ def _pair_width() -> int | str:
 
 
 # ------------------------------------------------------------------ cached work ----
-@st.cache_resource(show_spinner=False, max_entries=6)
+_MODELS_KEPT = 6
+
+
+@st.cache_resource(show_spinner=False)
+def _models() -> dict:
+    """The models loaded, shared read-only by every session: ``{(path, mtime): model}``,
+    the most recent kept. (Not one ``st.cache_resource`` call per model: loading draws a
+    progress bar, which a cached function could not replay.)"""
+    return {"lock": threading.Lock(), "items": OrderedDict()}
+
+
 def _load_model(path: str, mtime: float):
     """A saved model, shared read-only by every session (keyed by file and its mtime);
-    loaded by the core's one loader (safe mode)."""
+    loaded by the core's one loader (safe mode) under a progress bar."""
     from cnnlab.modelfile import load_model_file
 
-    return load_model_file(path)
+    shared, key = _models(), (path, mtime)
+    with shared["lock"]:
+        if key in shared["items"]:
+            shared["items"].move_to_end(key)
+            return shared["items"][key]
+    with ui.progress_bar("inspect.progress_model") as bar:
+        model = load_model_file(path, progress=bar)
+    with shared["lock"]:
+        shared["items"][key] = model
+        while len(shared["items"]) > _MODELS_KEPT:
+            shared["items"].popitem(last=False)
+    return model
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -180,8 +203,7 @@ def _choose_model():
         run = next(r for r in runs if r.id == rid)
         path = str(store.model_path(rid))
     try:
-        with st.spinner(t("inspect.loading")):
-            model = _load_model(path, Path(path).stat().st_mtime)
+        model = _load_model(path, Path(path).stat().st_mtime)
     except Exception as exc:  # noqa: BLE001 - a bad file is a message, never a traceback
         ui.error_box(t("inspect.bad_model", reason=message(exc)))
         return None
@@ -262,7 +284,7 @@ def _choose_input(model, val, names):
     fig = viz.canvas_figure((h, w), None, height=_big(), font_size=ui.style().font_size)
     event = ui.plot(
         fig, key=f"inspect_canvas_{gen}", on_select="rerun", selection_mode=("lasso", "box"),
-        config={"displayModeBar": True, "modeBarButtonsToRemove": ["toImage"]}, width="content",
+        buttons=("lasso2d", "select2d"), width="content",
     )  # fmt: skip
     sel = event.get("selection") if event else None
     drawn = viz.drawing_image(dict(sel) if sel else None, (h, w))
@@ -295,7 +317,7 @@ def _prediction(model, mkey, img, ikey, names, true) -> int:
             verdict += " " + (t("inspect.correct") if ok else t("inspect.wrong", cls=names[true]))
         st.markdown(f"### {verdict}")
         fig = viz.proba_figure(probs, names, font_size=style.font_size, height=200)
-        ui.plot(fig, key="inspect_proba", config={"displayModeBar": False})
+        ui.plot(fig, key="inspect_proba")
     return pred
 
 
@@ -465,7 +487,7 @@ def _feature_maps(model, mkey, img, ikey, val, names) -> tuple[str, list] | None
     fig = viz.stats_figure(
         mean, dead, labels=labels, font_size=style.font_size, height=style.height - 60
     )
-    ui.plot(fig, key="inspect_stats", config={"displayModeBar": False})
+    ui.plot(fig, key="inspect_stats")
     st.caption(t("inspect.stats_help", n=len(x)))
     return layer, maps
 

@@ -389,7 +389,7 @@ def _live(job: Any, compact: bool = False) -> None:
             line_width=s.line_width, height=_curves_height(compact),
             total_epochs=job.train_cfg.epochs,
         )  # fmt: skip
-        ui.plot(fig, key="train_curves", config={"displayModeBar": False})
+        ui.plot(fig, key="train_curves")
     since = compare.overfit_epoch(job.history())
     if since is not None:
         st.warning(t("train.overfitting", epoch=since), icon=":material/trending_up:")
@@ -482,7 +482,7 @@ def _confusion(job: Any, val: Any, probs: np.ndarray, names: list[str]) -> None:
             cm, names, true_label=t("train.true"), pred_label=t("train.predicted"),
             font_size=s.font_size, height=s.height,
         )  # fmt: skip
-        ui.plot(fig, key="train_cm", config={"displayModeBar": False})
+        ui.plot(fig, key="train_cm")
     with right:
         cells = [(i, j) for i in range(len(names)) for j in range(len(names))]
         text = {
@@ -544,6 +544,26 @@ def _results(job: Any) -> None:
             t("train.download"), data=path.read_bytes(), file_name=f"cnnlab-{job.run_id}.keras",
             mime="application/octet-stream", key="train_download", icon=":material/download:",
         )  # fmt: skip
+    _run_files(job.run_id)
+
+
+def _run_files(run_id: str | None) -> None:
+    """The run's per-epoch history (CSV) and its request: model, data, training (JSON)."""
+    if not run_id:
+        return
+    store = state.store()
+    rec, history = store.get(run_id), store.history(run_id)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        t("train.download_history"), data=compare.history_csv(history),
+        file_name=f"cnnlab-history-{run_id}.csv", mime="text/csv", key="train_history_csv",
+        icon=":material/table:", width="stretch",
+    )  # fmt: skip
+    c2.download_button(
+        t("train.download_config"), data=compare.request_json(rec),
+        file_name=f"cnnlab-config-{run_id}.json", mime="application/json",
+        key="train_config_json", icon=":material/data_object:", width="stretch",
+    )  # fmt: skip
 
 
 def _last_run(job: Any, current: bool) -> None:
@@ -577,9 +597,9 @@ def _upload_model() -> None:
         path = None
         try:
             path = store_model_file(up.getvalue(), cnnlab_home() / "uploads" / "models")
-            with st.spinner(t("train.upload_checking")):
-                probe_model_file(path)  # built in another process first, memory-capped
-            model = load_model_file(path)
+            with ui.progress_bar("train.progress_model") as bar:  # 2 stages there, 2 here
+                probe_model_file(path, progress=bar.part(0, 4))  # another process, capped
+                model = load_model_file(path, progress=bar.part(2, 4))
         except ValueError as exc:
             if path is not None:
                 path.unlink(missing_ok=True)  # a refused file is not kept

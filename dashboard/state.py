@@ -110,6 +110,10 @@ def _import_keras() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _warm() -> threading.Thread:
+    # Keras imports pandas; Plotly looks pandas up in sys.modules without importing it,
+    # so a figure drawn while the thread is half-way through pandas failed
+    # ("partially initialized module 'pandas'"). Import it here, whole, first.
+    importlib.import_module("pandas")
     thread = threading.Thread(target=_import_keras, daemon=True)
     thread.start()
     return thread

@@ -19,7 +19,7 @@ from cnnlab import viz
 from cnnlab.model import LayerRow
 from dashboard import params
 from dashboard.boundary import guard
-from dashboard.i18n import lang, t
+from dashboard.i18n import lang, t, translator
 
 __all__ = [
     "PlotStyle",
@@ -34,9 +34,12 @@ __all__ = [
     "header",
     "coming_soon",
     "error_box",
+    "progress_bar",
+    "ProgressBar",
     "shared",
     "chart",
     "plot",
+    "figure_config",
     "SEPARATORS",
 ]
 
@@ -201,6 +204,58 @@ def coming_soon(section: str) -> None:
 def error_box(message: str) -> None:
     """A user-facing error: a clear message, never a traceback."""
     st.error(message, icon=":material/error:")
+
+
+class ProgressBar:
+    """A ``progress(done, total)`` callback for the core's loaders, drawn as one
+    ``st.progress`` bar whose text (``text_key`` in the page's language, with ``{done}``
+    and ``{total}`` filled in) gives the counts. The bar appears on the first call with
+    work left, is updated in place, and is removed when ``done`` reaches ``total`` or
+    the ``with`` block ends (a loader that fails leaves no bar behind). A loader that
+    finishes at once (from a cache) calls ``(N, N)`` first: no bar is ever drawn.
+
+    Call it on the script thread (the core calls ``progress`` from its caller's thread),
+    outside ``st.cache_*`` functions (they cannot replay a bar made outside them).
+    """
+
+    def __init__(self, text_key: str, **fmt: object) -> None:
+        self._text = translator()  # bound now: the text stays in this run's language
+        self._key, self._fmt = text_key, fmt
+        self._slot: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if done >= total:
+            self.clear()
+            return
+        if self._slot is None:
+            self._slot = st.empty()
+        text = self._text(self._key, done=count(done), total=count(total), **self._fmt)
+        self._slot.progress(max(0.0, min(1.0, done / total)), text=text)
+
+    def part(self, start: int, total: int) -> Callable[[int, int], None]:
+        """A callback for one step of a longer wait: ``(d, n)`` shows ``start + d`` of
+        ``total`` (a file checked in 2 stages, then loaded in 2 more: 4 in all)."""
+        return lambda done, _n: self(start + done, total)
+
+    def clear(self) -> None:
+        if self._slot is not None:
+            self._slot.empty()
+            self._slot = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.clear()
+
+
+def progress_bar(text_key: str, **fmt: object) -> ProgressBar:
+    """A progress bar for a wait over about a second (:class:`ProgressBar`):
+
+    >>> with ui.progress_bar("data.progress_decode") as bar:  # doctest: +SKIP
+    ...     ds, report = data.load_spec(spec, progress=bar)
+    """
+    return ProgressBar(text_key, **fmt)
 
 
 def lang_code() -> str:
@@ -382,7 +437,7 @@ def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -
     spec = _shared(name, _plain(builder), args, kwargs)
     if not isinstance(spec, dict):
         raise TypeError(f"{name} did not build plain dicts: use ui.plot for it")
-    plot(spec, key=key, config={"displayModeBar": False})
+    plot(spec, key=key)
 
 
 # Plotly's number separators (decimal mark, then thousands mark), as ``count`` writes
@@ -390,20 +445,56 @@ def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -
 SEPARATORS = {"en": ".,", "es": ".\u00a0"}
 
 
+# The mode bar options that figure_config decides (a page's own are replaced).
+_MODEBAR = ("displayModeBar", "modeBarButtons", "modeBarButtonsToRemove", "modeBarButtonsToAdd",
+            "toImageButtonOptions", "displaylogo", "staticPlot")  # fmt: skip
+
+
+def figure_config(
+    key: str, config: dict[str, Any] | None = None, *, buttons: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The Plotly ``config`` of every figure: its mode bar holds only the PNG download
+    (Plotly's ``toImage``, drawn in the browser, so it works offline), plus ``buttons``
+    (the drawing board's ``"lasso2d"``, ``"select2d"``). The file is named after the
+    figure's key. A page's other options are kept; ``staticPlot`` (which would hide the
+    mode bar) becomes a figure without zoom or tips, and :func:`plot` turns its hovers off.
+
+    >>> figure_config("train_curves", {"displayModeBar": False})["modeBarButtons"]
+    [['toImage']]
+    """
+    cfg = {k: v for k, v in (config or {}).items() if k not in _MODEBAR}
+    if (config or {}).get("staticPlot"):
+        cfg.update(scrollZoom=False, doubleClick=False, showTips=False, showAxisDragHandles=False)
+    name = "cnnlab-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in key)
+    cfg.update(
+        displaylogo=False,
+        displayModeBar=True,
+        modeBarButtons=[["toImage", *buttons]],
+        toImageButtonOptions={"format": "png", "filename": name, "scale": 2},
+    )
+    return cfg
+
+
 def plot(
     fig: go.Figure | dict[str, Any],
     *,
     key: str,
     config: dict[str, Any] | None = None,
+    buttons: Sequence[str] = (),
     width: str = "stretch",
     **kwargs: Any,
 ) -> Any:
     """``st.plotly_chart`` with the page language's number separators (ticks, hovers,
-    texts formatted by Plotly). ``fig`` is never changed: a shared figure stays shared."""
+    texts formatted by Plotly) and a PNG download in its mode bar (:func:`figure_config`;
+    ``buttons`` adds mode bar buttons). ``fig`` is never changed: a shared figure stays
+    shared."""
     spec = fig if isinstance(fig, dict) else fig.to_dict()
     layout = {**spec.get("layout", {}), "separators": SEPARATORS[lang()]}
+    if (config or {}).get("staticPlot"):  # a picture: no hover, no drag (mode bar kept)
+        layout.update(hovermode=False, dragmode=False)
+    cfg = figure_config(key, config, buttons=buttons)
     return st.plotly_chart(
-        _Sent({**spec, "layout": layout}), key=key, config=config, width=width, **kwargs
+        _Sent({**spec, "layout": layout}), key=key, config=cfg, width=width, **kwargs
     )
 
 

@@ -44,7 +44,15 @@ from cnnlab.compare._history import (
     chance_since,
     overfit_epoch,
 )
-from cnnlab.compare._io import ImportedConfig, config_json, parse_config, to_csv
+from cnnlab.compare._io import (
+    ImportedConfig,
+    config_json,
+    history_csv,
+    parse_config,
+    request_json,
+    run_request,
+    to_csv,
+)
 from cnnlab.compare._step6 import (
     STEP6,
     STEP6_TAG,
@@ -105,6 +113,9 @@ __all__ = [
     "to_csv",
     "config_json",
     "parse_config",
+    "history_csv",
+    "run_request",
+    "request_json",
     "delete_runs",
     "Refused",
     "may_change",

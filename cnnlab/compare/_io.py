@@ -1,4 +1,5 @@
-"""Runs out and configurations in: a table as CSV, a run as JSON, JSON read back."""
+"""Runs out and configurations in: a table as CSV, a run as JSON, JSON read back; one
+run's per-epoch history as CSV and its request (model, data, train) as JSON."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ if TYPE_CHECKING:  # the model and training modules load only when a file is rea
     from cnnlab.model import ModelConfig
     from cnnlab.train import TrainConfig
 
-__all__ = ["ImportedConfig", "to_csv", "config_json", "parse_config"]
+__all__ = [
+    "ImportedConfig",
+    "to_csv",
+    "config_json",
+    "parse_config",
+    "history_csv",
+    "run_request",
+    "request_json",
+]
 
 _TOP_KEYS = ("model", "train", "data", "name", "run_id", "result", "format")
 
@@ -62,6 +71,45 @@ def config_json(rec: RunRecord, history: History | None = None) -> str:
         },
     }
     return json.dumps(doc, indent=2)
+
+
+def history_csv(history: History) -> str:
+    """A run's per-epoch history as CSV: an ``epoch`` column (from 1), then one column a
+    metric (Keras names first); a missing value is an empty cell.
+
+    >>> print(history_csv({"loss": [0.7, 0.4], "val_loss": [0.69, None]}), end="")
+    epoch,loss,val_loss
+    1,0.7,0.69
+    2,0.4,
+    """
+    first = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history]
+    names = first + sorted(k for k in history if k not in first)
+    n = max((len(v) for v in history.values()), default=0)
+    rows = [
+        {"epoch": e + 1, **{k: history[k][e] if e < len(history[k]) else None for k in names}}
+        for e in range(n)
+    ]
+    return to_csv(rows, ["epoch", *names])
+
+
+def run_request(rec: RunRecord) -> dict[str, Any]:
+    """The run's request ``{"name", "model", "data", "train", "tags"}``, as the command
+    line reads it (``cnnlab train CONFIG.json``). A run made without one (``train()``
+    from a notebook) gets it from its row: the model and training settings, and the
+    dataset spec when its row has one."""
+    if rec.request:
+        return dict(rec.request)
+    doc: dict[str, Any] = {"name": rec.name, "model": rec.model_cfg, "train": rec.train_cfg}
+    if rec.data.get("spec"):
+        doc["data"] = rec.data["spec"]
+    if rec.tags:
+        doc["tags"] = list(rec.tags)
+    return doc
+
+
+def request_json(rec: RunRecord) -> str:
+    """:func:`run_request` as JSON text (what the pages' "config" downloads hold)."""
+    return json.dumps(run_request(rec), indent=2)
 
 
 @dataclass(frozen=True)

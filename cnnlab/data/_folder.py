@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab._files import atomic_write
+from cnnlab._progress import Progress, throttled
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._decode import FITS, Decoded, Probe, classify_name, decode, probe
 from cnnlab.data._display import shown_name
@@ -260,6 +261,7 @@ def load_folder(
     channels: int = 3,
     cache: bool = True,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Dataset, FolderReport]:
     """Load every image under ``path``; the label is the first-level subfolder.
 
@@ -275,6 +277,10 @@ def load_folder(
     against ``max_data_bytes``, and the pixels every header says will be decoded against
     ``max_dataset_pixels``; ValueError if passed. Messages name the folder by its last
     part (an upload as "the uploaded zip"), never by its server path.
+
+    ``progress(done, total)``, when given, is called from this thread (at most ~20
+    times a second) with the image files handled so far out of the files that may be
+    images; it ends at ``(total, total)``, at once when the images come from the cache.
 
     Returns ``(Dataset x (N, H, W, channels) uint8, FolderReport)``; arrays are read-only.
 
@@ -300,15 +306,18 @@ def load_folder(
         )
     key = _cache_key(entries, size_hw, fit, channels)
     cache_file = cache_dir() / f"{key}.npz"
+    report, total = throttled(progress), len(candidates)
     if cache and key in _MEMO:
         _MEMO.move_to_end(key)
         ds, rep = _MEMO[key]
+        report(total, total)
         return ds, replace(rep, from_cache=True, seconds=time.perf_counter() - start)
     if cache and cache_file.is_file() and (hit := _read_cache(cache_file)) is not None:
         x, y, rep = hit
         rep = replace(rep, root=str(path), from_cache=True, seconds=time.perf_counter() - start)
         ds = _frozen(Dataset(x, y, rep.classes, _describe(root, rep)))
         _remember(key, ds, rep)
+        report(total, total)
         return ds, rep
 
     budget = limits()
@@ -320,6 +329,7 @@ def load_folder(
             f"{budget.max_data_bytes / 2**20:.0f} MB limit: choose a smaller image size or "
             "fewer images"
         )
+    report(0, total)
     with ThreadPoolExecutor(max_workers=workers or _WORKERS) as pool:
         probes = list(pool.map(lambda c: _probe(root, c[0], size_hw, channels, budget), candidates))
         work = _within_budget(root, candidates, probes, skipped, budget.max_dataset_pixels)
@@ -329,7 +339,13 @@ def load_folder(
             with gate.hold(c[2]):
                 return decode(root / c[0], size_hw, fit, channels, max_pixels=gate.cap)
 
-        results = list(pool.map(_decode, work))
+        futures = [pool.submit(_decode, c) for c in work]
+        done = total - len(work)  # refused by their header: nothing more to do
+        report(done, total)
+        for _ in as_completed(futures):  # counted here: ``progress`` runs on this thread
+            done += 1
+            report(done, total)
+        results = [f.result() for f in futures]
     images, labels, notes = [], [], []
     per_class: Counter[str] = Counter()
     for (rel, cls, _), res in zip(work, results, strict=True):

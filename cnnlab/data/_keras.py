@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab._progress import Progress
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._split import subsample
 
@@ -48,11 +49,20 @@ def keras_cache_dir() -> Path:
     return Path(base) / "datasets"
 
 
-def load_keras(name: str, *, n: int | None = 10_000, seed: int = 0) -> Dataset:
+# Stages ``progress`` counts: Keras imported, files downloaded (or read from the cache),
+# the subset drawn. Keras downloads without telling its caller how far it got.
+STAGES = 3
+
+
+def load_keras(
+    name: str, *, n: int | None = 10_000, seed: int = 0, progress: Progress | None = None
+) -> Dataset:
     """The training part of a Keras dataset, optionally a class-balanced subset of ``n``.
 
     x ``(n, 28, 28, 1)`` for mnist / fashion_mnist, ``(n, 32, 32, 3)`` for cifar10, uint8.
     Raises ``ValueError`` with a plain message when it cannot be downloaded or read.
+    ``progress(done, STAGES)``, when given, is called as each stage starts and ends:
+    Keras imported, the files downloaded or read, the subset drawn.
 
     >>> load_keras("mnist", n=1000).image_shape  # doctest: +SKIP
     (28, 28, 1)
@@ -60,9 +70,12 @@ def load_keras(name: str, *, n: int | None = 10_000, seed: int = 0) -> Dataset:
     if name not in KERAS_SETS:
         raise ValueError(f"Keras dataset must be one of {tuple(KERAS_SETS)}, got {name!r}")
     names, shape, cached = KERAS_SETS[name]
+    report = progress or (lambda done, total: None)
+    report(0, STAGES)
     try:
         import keras
 
+        report(1, STAGES)
         (x, y), _ = getattr(keras.datasets, name).load_data()
     except Exception as exc:  # noqa: BLE001 - URL errors, bad cache files, missing Keras
         path = keras_cache_dir() / cached
@@ -75,6 +88,7 @@ def load_keras(name: str, *, n: int | None = 10_000, seed: int = 0) -> Dataset:
             path=path,
             cause=cause,
         ) from None
+    report(2, STAGES)
     x = np.asarray(x, dtype=np.uint8).reshape((-1, *shape))
     y = np.asarray(y, dtype=np.int64).reshape(-1)
     from cnnlab.data._spec import KerasSpec  # (it imports KERAS_SETS from here)
@@ -82,6 +96,7 @@ def load_keras(name: str, *, n: int | None = 10_000, seed: int = 0) -> Dataset:
     spec = KerasSpec(name=name, n=int(n) if n else None, seed=int(seed))
     full = Dataset(x, y, names, f"Keras {name}", spec)
     ds = subsample(full, n, seed=seed) if n else full
+    report(STAGES, STAGES)
     return Dataset(
         ds.x, ds.y, names, f"Keras {name} (training part): {len(ds)} of {len(full)} images", spec
     )

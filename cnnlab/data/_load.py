@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from cnnlab._progress import Progress
 from cnnlab.data._challenge import make_challenge
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._folder import FolderReport, load_folder
@@ -40,17 +41,23 @@ def _data_key(spec: DatasetSpec) -> str:
     return json.dumps({k: v for k, v in spec.to_dict().items() if k != "split"}, sort_keys=True)
 
 
-def load_spec(spec: Mapping[str, Any] | DatasetSpec) -> tuple[Dataset, FolderReport | None]:
+def load_spec(
+    spec: Mapping[str, Any] | DatasetSpec, *, progress: Progress | None = None
+) -> tuple[Dataset, FolderReport | None]:
     """Build or load the dataset of ``spec``; folders also return their report.
 
     Folders are read only under the data root (``cnnlab.data.data_root()``), uploads only
     from the uploads folder: a spec cannot name an arbitrary path. The dataset's ``spec``
-    is the typed spec.
+    is the typed spec. ``progress(done, total)`` is passed to the loaders that take a
+    while: folders and uploads (:func:`load_folder`: files decoded) and Keras datasets
+    (:func:`load_keras`: stages); the quick synthetic sets never call it.
     """
     s = parse_spec(spec)
     if isinstance(s, FolderSpec | UploadSpec):
         path = resolve_folder(s.path) if isinstance(s, FolderSpec) else upload_path(s.id)
-        ds, report = load_folder(path, image_size=s.image_size, fit=s.fit, channels=s.channels)
+        ds, report = load_folder(
+            path, image_size=s.image_size, fit=s.fit, channels=s.channels, progress=progress
+        )
         return replace(ds, spec=s), report
     key = _data_key(s)
     if key in _MEMO:
@@ -71,7 +78,7 @@ def load_spec(spec: Mapping[str, Any] | DatasetSpec) -> tuple[Dataset, FolderRep
     elif isinstance(s, LfwSpec):
         ds = load_lfw()
     else:
-        ds = load_keras(s.name, n=s.n, seed=s.seed)
+        ds = load_keras(s.name, n=s.n, seed=s.seed, progress=progress)
     ds.x.flags.writeable = False
     ds.y.flags.writeable = False
     _MEMO[key] = ds
@@ -80,24 +87,29 @@ def load_spec(spec: Mapping[str, Any] | DatasetSpec) -> tuple[Dataset, FolderRep
     return replace(ds, spec=s), None
 
 
-def from_spec(spec: Mapping[str, Any] | DatasetSpec) -> Dataset:
+def from_spec(
+    spec: Mapping[str, Any] | DatasetSpec, *, progress: Progress | None = None
+) -> Dataset:
     """The dataset a spec describes (cached; arrays are read-only).
 
     >>> ds = from_spec({"source": "shapes", "n": 40, "size": 16})
     >>> ds.image_shape, ds.spec.split.val_fraction
     ((16, 16, 1), 0.2)
     """
-    return load_spec(spec)[0]
+    return load_spec(spec, progress=progress)[0]
 
 
-def split_spec(spec: Mapping[str, Any] | DatasetSpec) -> tuple[Dataset, ...]:
-    """``split(from_spec(spec), ...)`` with the spec's own split settings.
+def split_spec(
+    spec: Mapping[str, Any] | DatasetSpec, *, progress: Progress | None = None
+) -> tuple[Dataset, ...]:
+    """``split(from_spec(spec), ...)`` with the spec's own split settings (``progress``
+    as in :func:`load_spec`).
 
     ``(train, val)``, or ``(train, val, test)`` when the spec asks for a test part.
     """
     s = parse_spec(spec)
     return split(
-        from_spec(s),
+        from_spec(s, progress=progress),
         val_fraction=s.split.val_fraction,
         test_fraction=s.split.test_fraction,
         seed=s.split.seed,

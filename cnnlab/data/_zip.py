@@ -30,6 +30,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from cnnlab._progress import Progress, throttled
 from cnnlab.data._display import plain_detail
 from cnnlab.data._roots import clean_uploads, touch_upload, uploads_dir
 from cnnlab.limits import limits
@@ -191,12 +192,15 @@ def extract_zip(
     max_files: int | None = None,
     max_bytes: int | None = None,
     max_ratio: float | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Extract ``source`` into the new folder ``dest``, or refuse with ``ValueError``.
 
     Budgets default to ``limits()``: ``max_archive_members``, ``max_archive_bytes``,
     ``max_compression_ratio``. Nothing is left behind on refusal: members go to a
     temporary folder beside ``dest`` that is renamed only when every member was written.
+    ``progress(done, total)``, when given, counts the file members written (at most
+    ~20 calls a second, from this thread), ending at ``(total, total)``.
 
     >>> import io, zipfile, tempfile, pathlib
     >>> buf = io.BytesIO()
@@ -224,7 +228,7 @@ def extract_zip(
                 raise ValueError(f"not a readable zip file: {exc.strerror}") from None
         else:
             fp = source
-        tmp = _extract(fp, dest, max_files, max_bytes, max_ratio)
+        tmp = _extract(fp, dest, max_files, max_bytes, max_ratio, throttled(progress))
     try:
         os.replace(tmp, dest)
     except OSError as exc:
@@ -233,7 +237,9 @@ def extract_zip(
     return dest
 
 
-def _extract(fp: BinaryIO, dest: Path, max_files: int, max_bytes: int, max_ratio: float) -> Path:
+def _extract(
+    fp: BinaryIO, dest: Path, max_files: int, max_bytes: int, max_ratio: float, report: Progress
+) -> Path:
     """Check, then write every member into a new temporary folder beside ``dest``."""
     archive_bytes = fp.seek(0, os.SEEK_END)
     fp.seek(0)
@@ -250,11 +256,13 @@ def _extract(fp: BinaryIO, dest: Path, max_files: int, max_bytes: int, max_ratio
         tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest.parent))
         try:
             written = 0
-            for info, rel in files:
+            report(0, len(files))
+            for done, (info, rel) in enumerate(files, 1):
                 target = tmp / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 written = _copy(zf, info, target, written, archive_bytes, max_bytes, max_ratio)
                 _set_time(target, info)
+                report(done, len(files))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             words = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
@@ -267,7 +275,7 @@ def _extract(fp: BinaryIO, dest: Path, max_files: int, max_bytes: int, max_ratio
     return tmp
 
 
-def save_upload(data: bytes, **options: Any) -> str:
+def save_upload(data: bytes, *, progress: Progress | None = None, **options: Any) -> str:
     """Extract an uploaded zip under ``uploads_dir()`` once; return its 16-hex-digit id.
 
     The id is the start of the zip's SHA-256, so uploading the same file again reuses the
@@ -276,7 +284,8 @@ def save_upload(data: bytes, **options: Any) -> str:
     more than ``limits().max_upload_bytes``, any refusal of :func:`extract_zip`
     (``options`` are its budgets), or a zip that can never load as a dataset: without two
     class folders holding images whose headers pass, or over the dataset pixel budget
-    (:func:`cnnlab.data.check_folder`, headers only).
+    (:func:`cnnlab.data.check_folder`, headers only). ``progress`` follows the
+    extraction (:func:`extract_zip`); a zip extracted before reports ``(1, 1)`` at once.
     """
     max_upload = limits().max_upload_bytes
     if len(data) > max_upload:
@@ -285,10 +294,12 @@ def save_upload(data: bytes, **options: Any) -> str:
     dest = uploads_dir() / upload_id
     if dest.is_dir():
         touch_upload(dest)
+        if progress is not None:
+            progress(1, 1)
         return upload_id
     clean_uploads()
     try:
-        extract_zip(data, dest, **options)
+        extract_zip(data, dest, progress=progress, **options)
     except ValueError:
         if not dest.is_dir():  # else another session extracted the same zip meanwhile
             raise

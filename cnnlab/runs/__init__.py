@@ -11,7 +11,8 @@ A run is alive while its worker keeps beating (``beat``): a queued or running ru
 heartbeat is older than ``LEASE_SECONDS`` (``$CNNLAB_LEASE_SECONDS``) reads as
 ``interrupted``. A run ends once (``finish`` is a compare-and-set). Locks and lost
 connections are waited out for ``patience`` seconds; what cannot be waited out raises
-:class:`StoreError` with a sentence saying what to do.
+:class:`StoreError` with a sentence saying what to do. :func:`export_mlflow` copies a run
+into MLflow (when mlflow is installed).
 
 >>> import tempfile
 >>> store = RunStore(tempfile.mkdtemp())
@@ -30,6 +31,7 @@ False
 """
 
 from cnnlab.runs._errors import StoreError
+from cnnlab.runs._mlflow import export_mlflow, mlflow_available, tracking_uri_for
 from cnnlab.runs._record import RunRecord
 from cnnlab.runs._schema import SCHEMA_VERSION
 from cnnlab.runs._status import (
@@ -56,4 +58,7 @@ __all__ = [
     "RunStore",
     "StoreError",
     "lease_seconds",
+    "export_mlflow",
+    "mlflow_available",
+    "tracking_uri_for",
 ]

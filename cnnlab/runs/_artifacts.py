@@ -8,6 +8,7 @@ database.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ __all__ = ["Artifacts"]
 MODEL_FILE = "model.keras"
 CHECKPOINT_FILE = "checkpoint.keras"
 CHECKPOINT_INFO = "checkpoint.json"
+CHECKPOINT_ARRAYS = "checkpoint.npz"
 
 
 class Artifacts:
@@ -67,25 +69,39 @@ class Artifacts:
         paths = sorted(self.run_dir(run_id).glob("filters_*.npy"))
         return [np.load(p) for p in paths]
 
-    def save_checkpoint(self, run_id: str, model: keras.Model, epochs_done: int) -> Path:
-        """Save the model to resume from after ``epochs_done`` epochs: first
-        ``checkpoint.keras``, then ``checkpoint.json`` (so the count never runs ahead of
-        the weights), both atomically. Returns the ``.keras`` path."""
+    def save_checkpoint(
+        self,
+        run_id: str,
+        model: keras.Model | Mapping[str, np.ndarray],
+        epochs_done: int,
+    ) -> Path:
+        """Save what a run resumes from after ``epochs_done`` epochs: a Keras model as
+        ``checkpoint.keras``, or a trainer's snapshot of its variables (name → array) as
+        ``checkpoint.npz`` (much faster: no config, no zip); then ``checkpoint.json`` (so
+        the count never runs ahead of the weights), all atomically. Returns the path."""
         folder = self.run_dir(run_id)
-        path = folder / CHECKPOINT_FILE
-        atomic_write(path, model.save)
-        info = json.dumps({"epochs_done": int(epochs_done)})
+        if isinstance(model, Mapping):
+            arrays = {k: np.asarray(v) for k, v in model.items()}
+            path = folder / CHECKPOINT_ARRAYS
+            atomic_write(path, lambda p: np.savez(p, **arrays))  # type: ignore[arg-type]
+        else:
+            path = folder / CHECKPOINT_FILE
+            atomic_write(path, model.save)
+        info = json.dumps({"epochs_done": int(epochs_done), "file": path.name})
         atomic_write(folder / CHECKPOINT_INFO, lambda p: Path(p).write_text(info))
         return path
 
     def checkpoint(self, run_id: str) -> tuple[Path, int] | None:
-        """``(checkpoint.keras, epochs_done)`` of the latest checkpoint, or None if the run
-        has none (or its files are incomplete)."""
+        """``(path, epochs_done)`` of the latest checkpoint (``checkpoint.keras`` or
+        ``checkpoint.npz``), or None if the run has none (or its files are incomplete)."""
         folder = self.run_dir(run_id)
-        path = folder / CHECKPOINT_FILE
         try:
             info = json.loads((folder / CHECKPOINT_INFO).read_text())
             done = int(info["epochs_done"])
+            name = str(info.get("file", CHECKPOINT_FILE))
         except (OSError, ValueError, TypeError, KeyError):
             return None
+        if name not in (CHECKPOINT_FILE, CHECKPOINT_ARRAYS):
+            return None
+        path = folder / name
         return (path, done) if path.exists() else None

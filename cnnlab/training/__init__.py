@@ -10,6 +10,8 @@ Public API:
 - :class:`JobRegistry` and :class:`Job` — the dashboard's slots and its views of runs.
 - Executors: :class:`LocalExecutor` (worker processes), :class:`ThreadExecutor`, and
   ``RayExecutor`` (``cnnlab.training._ray``, imported only when Ray is asked for).
+- :class:`TensorBoardWriter` / :func:`tensorboard_writer` — the run's TensorBoard events
+  (``run_dir(run_id)/tensorboard/``), written by ``train`` with a store.
 
 ``cnnlab.train.train`` and ``cnnlab.train.TrainConfig`` keep working.
 """
@@ -37,6 +39,12 @@ from cnnlab.training._fit import (
 from cnnlab.training._jobs import Job, JobRegistry, JobResult, default_max_jobs
 from cnnlab.training._request import SCHEMA_PATH, RunRequest, resolve_model, schema
 from cnnlab.training._run import run_stored
+from cnnlab.training._tensorboard import (
+    TENSORBOARD_DIR,
+    TensorBoardWriter,
+    filters_png,
+    tensorboard_writer,
+)
 
 __all__ = [
     "DIED",
@@ -53,11 +61,15 @@ __all__ = [
     "OPTIMIZERS",
     "RunRequest",
     "SCHEMA_PATH",
+    "TENSORBOARD_DIR",
+    "TensorBoardWriter",
     "ThreadExecutor",
     "TrainConfig",
     "TrainResult",
     "TrainingFailed",
     "data_description",
+    "filters_png",
+    "tensorboard_writer",
     "default_max_jobs",
     "device_name",
     "first_conv_kernel",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -66,8 +67,13 @@ class _LocalRunner:
         self.ex, self.slot = executor, slot
         self.worker: WorkerHandle | None = None
         self.last_used = time.monotonic()
+        self._lock = threading.Lock()  # one worker per slot, however many ask at once
 
     def _worker(self) -> WorkerHandle:
+        with self._lock:
+            return self._start_worker()
+
+    def _start_worker(self) -> WorkerHandle:
         from cnnlab.training.worker import WorkerHandle, worker_env
 
         if self.worker is None or not self.worker.alive:
@@ -103,6 +109,8 @@ class _LocalRunner:
 
     def reap(self) -> None:
         """End the worker when it has been idle longer than the executor allows."""
+        if self._lock.locked():  # starting (a warm-up): not idle
+            return
         if self.worker is not None and time.monotonic() - self.last_used > self.ex.idle:
             self.close()
 

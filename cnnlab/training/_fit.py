@@ -4,8 +4,9 @@
 it. It streams per-batch and per-epoch progress to an optional listener, stops within one
 batch when asked, stops a diverging (NaN) run as ``diverged``, and with a RunStore writes
 everything into the run's row itself: status, epochs, a heartbeat, first-layer filters and
-a checkpoint after every epoch (so an interrupted run can resume). Only Keras 3 APIs are
-used, so it runs on the TensorFlow, JAX and PyTorch backends.
+a checkpoint after every epoch (so an interrupted run can resume), and TensorBoard event
+files in ``run_dir(run_id)/tensorboard/`` when ``tensorboard`` is installed. Only Keras 3
+APIs are used, so it runs on the TensorFlow, JAX and PyTorch backends.
 
 >>> from cnnlab.data import make_shapes, split
 >>> from cnnlab.model import PRESETS
@@ -29,9 +30,11 @@ import numpy as np
 
 from cnnlab.backend import compute_info, data_parallel
 from cnnlab.model import ModelConfig
+from cnnlab.training._checkpoint import Checkpointer, restore
 from cnnlab.training._config import TrainConfig
 from cnnlab.training._record import Recorder, host_name
 from cnnlab.training._request import resolve_model
+from cnnlab.training._tensorboard import TENSORBOARD_DIR, TensorBoardWriter, tensorboard_writer
 
 if TYPE_CHECKING:
     import keras
@@ -148,6 +151,7 @@ def _progress_callback(
     epochs: int,
     initial_epoch: int,
     snapshots: bool,
+    checkpoints: Checkpointer | None,
     state: dict[str, Any],
 ) -> keras.callbacks.Callback:
     """A Keras callback: progress to the listeners, stop/NaN checks, per-epoch records
@@ -157,16 +161,25 @@ def _progress_callback(
     steps = max(1, math.ceil(n_train / batch_size))
     total_steps = steps * epochs
     recording = store is not None and run_id is not None
+    # Listeners that also take the first-layer filters (the TensorBoard writer).
+    watchers = [x for x in listeners if hasattr(x, "on_filters")] if snapshots else []
+
+    def filters(epoch: int, kernel: np.ndarray | None) -> None:
+        """Keep the filters after ``epoch`` epochs: in the store, and to the watchers."""
+        if kernel is None:
+            return
+        if recording:
+            store.save_filters(run_id, epoch, kernel)  # type: ignore[union-attr,arg-type]
+        for watcher in watchers:
+            watcher.on_filters(epoch, kernel)  # type: ignore[attr-defined]
 
     class _Progress(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
             state["t0"] = time.perf_counter()
             state["done"] = steps * initial_epoch
             state["fresh"] = 0  # batches trained by this call (a resumed run skips some)
-            if recording and snapshots and initial_epoch == 0:
-                kernel = first_conv_kernel(self.model)
-                if kernel is not None:
-                    store.save_filters(run_id, 0, kernel)  # type: ignore[union-attr,arg-type]
+            if (recording or watchers) and snapshots and initial_epoch == 0:
+                filters(0, first_conv_kernel(self.model))
 
         def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             state["epoch"] = epoch
@@ -205,13 +218,12 @@ def _progress_callback(
             metrics = {k: v for k, v in metrics.items() if k in _KERAS_METRICS}
             metrics["seconds"] = time.perf_counter() - state["epoch_t0"]
             bad = any(not math.isfinite(v) for k, v in metrics.items() if "loss" in k)
+            if (recording or watchers) and snapshots:
+                filters(epoch + 1, first_conv_kernel(self.model))
             if recording:
                 store.log_epoch(run_id, epoch, metrics)  # type: ignore[union-attr,arg-type]
-                kernel = first_conv_kernel(self.model) if snapshots else None
-                if kernel is not None:
-                    store.save_filters(run_id, epoch + 1, kernel)  # type: ignore[union-attr,arg-type]
-                if not bad and epoch + 1 < epochs:  # the last epoch saves the model itself
-                    store.save_checkpoint(run_id, self.model, epoch + 1)  # type: ignore[union-attr,arg-type]
+                if checkpoints is not None and not bad and epoch + 1 < epochs:
+                    checkpoints.save(self.model, epoch + 1)  # the last epoch saves the model
             for listener in listeners:
                 listener.on_epoch({"epoch": epoch, **metrics})
             if bad:
@@ -269,7 +281,7 @@ def train(
     run_id: str | None = None,
     name: str = "",
     tags: tuple[str, ...] = (),
-    resume: tuple[keras.Model, int] | None = None,
+    resume: tuple[dict[str, np.ndarray], int] | None = None,
 ) -> TrainResult:
     """Build ``model_cfg`` for the data, train it, and record the run.
 
@@ -279,7 +291,8 @@ def train(
     heartbeat and live progress, first-layer filters and a checkpoint after every epoch,
     and the final ``.keras`` model; pass ``run_id`` to fill a run created earlier (a
     queued job). ``stop`` (a threading.Event), or Stop on the row, ends training within
-    one batch. ``resume=(model, epochs_done)`` continues a checkpoint.
+    one batch. ``resume=(arrays, epochs_done)`` continues a checkpoint (its variables, from
+    ``checkpoint.npz``).
 
     Returns a TrainResult with status "finished", "stopped" or "diverged" (NaN loss).
     Raises TrainingFailed (readable message; the run is marked "failed") on any error,
@@ -299,6 +312,8 @@ def train(
     device = device_name(use_gpu)
     stop = stop if stop is not None else threading.Event()
     recorder: Recorder | None = None
+    checkpoints: Checkpointer | None = None
+    board: TensorBoardWriter | None = None  # the run's TensorBoard events, with a store
     if store is not None:
         if run_id is None:
             run_id = store.create(
@@ -313,6 +328,8 @@ def train(
         if not store.claim(run_id, host=host_name(), device=device, params=params):
             store.update(run_id, device=device, params=params, host=host_name())
         recorder = Recorder(store, run_id, stop)
+        checkpoints = Checkpointer(store, run_id)
+        board = tensorboard_writer(store.run_dir(run_id) / TENSORBOARD_DIR)
 
     state: dict[str, Any] = {"status": "finished", "epoch": 0, "done": 0, "fresh": 0}
     initial_epoch = resume[1] if resume else 0
@@ -329,10 +346,12 @@ def train(
             device = f"{device} × {replicas} devices (data parallel)"
             if store is not None and run_id is not None:
                 store.update(run_id, device=device)
-        model = resume[0] if resume else _build(cfg, train_cfg, mixed)
+        model = _build(cfg, train_cfg, mixed)
+        if resume:
+            restore(model, resume[0])
         cbs = [
             _progress_callback(
-                listeners=[x for x in (recorder, listener) if x is not None],
+                listeners=[x for x in (recorder, board, listener) if x is not None],
                 stop=stop,
                 store=store,
                 run_id=run_id,
@@ -341,6 +360,7 @@ def train(
                 epochs=train_cfg.epochs,
                 initial_epoch=initial_epoch,
                 snapshots=train_cfg.filter_snapshots,
+                checkpoints=checkpoints,
                 state=state,
             ),
             *callbacks,
@@ -377,6 +397,11 @@ def train(
         raise TrainingFailed(reason) from exc
     finally:
         parallel.close()
+        if checkpoints is not None:
+            checkpoints.wait()
+        if board is not None:
+            with contextlib.suppress(Exception):  # events are extra: never fail a run
+                board.close()
         if recorder is not None:  # also on KeyboardInterrupt: no heartbeat for a dead run
             recorder.close()
     seconds = time.perf_counter() - t0

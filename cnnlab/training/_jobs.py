@@ -246,6 +246,7 @@ class JobRegistry:
         self._runners: list[Any] = []
         self._busy = 0
         self._closed = False
+        self._warming = False  # a warm-up thread is starting the first worker
         self._mine: list[str] = []  # runs submitted here, newest last
 
     # -- slots -------------------------------------------------------------------------
@@ -296,8 +297,17 @@ class JobRegistry:
     def warm(self) -> None:
         """Start the slots, and one worker process (Keras loads there) for the first run."""
         self._start_slots()
-        if self._runners and hasattr(self._runners[0], "warm"):
-            threading.Thread(target=self._runners[0].warm, daemon=True).start()
+        with self._cv:
+            if self._warming or not self._runners or not hasattr(self._runners[0], "warm"):
+                return
+            self._warming = True
+        threading.Thread(target=self._warm_first, daemon=True).start()
+
+    def _warm_first(self) -> None:
+        try:
+            self._runners[0].warm()
+        finally:
+            self._warming = False
 
     def close(self) -> None:
         """End the slots: idle workers now, busy ones when their run has ended."""

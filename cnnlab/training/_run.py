@@ -41,11 +41,11 @@ def run_stored(
         tr, va = request.load()
         resume = None
         found = store.checkpoint(run_id)
-        if found is not None:
-            from cnnlab.modelfile import load_model_file
+        if found is not None and found[0].suffix == ".npz":
+            import numpy as np
 
-            path, done = found
-            resume = (load_model_file(path), done)
+            with np.load(found[0]) as arrays:
+                resume = ({k: arrays[k] for k in arrays.files}, found[1])
         return train(
             request.model,
             tr,

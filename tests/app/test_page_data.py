@@ -438,7 +438,7 @@ def test_a_refused_zip_shows_no_object_repr_or_server_path(tmp_path, monkeypatch
         def getvalue(self):
             return b"not a zip at all"
 
-    def refuse(_data):
+    def refuse(_data, **_options):
         raise ValueError(
             f"zip refused: cannot read {io.BytesIO()!r} into {tmp_path / 'uploads' / 'x'!s}"
         )
@@ -488,3 +488,60 @@ def test_the_page_file_is_thin_and_makes_no_choice_widget_itself():
     top = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
     assert top == []  # no module-level UI call
     assert source.rstrip().endswith('if __name__ == "__main__":\n    render()')
+
+
+def test_a_progress_bar_shows_counts_and_goes_when_done():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from dashboard import ui
+
+        st.session_state["lang"] = st.session_state.get("want", "en")
+        bar = ui.progress_bar("data.progress_decode")
+        bar(300, 1200)
+        if st.session_state.get("finish"):
+            bar(1200, 1200)
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.session_state["want"] = "es"
+    at.run()
+    (bar,) = at.get("progress")
+    assert bar.proto.value == 25
+    text = catalog("es")["data.progress_decode"]
+    assert bar.proto.text == text.format(done="300", total="1\u00a0200")
+    at.session_state["finish"] = True
+    at.run()
+    assert not at.get("progress") and not at.exception
+
+
+def test_loading_a_folder_draws_its_progress_and_clears_it(tmp_path, monkeypatch):
+    from dashboard import ui
+
+    root = tmp_path / "root"
+    _pets(root / "PetImages")
+    monkeypatch.setenv("CNNLAB_DATA_ROOT", str(root))
+    seen: list[tuple[int, int, bool]] = []
+    call = ui.ProgressBar.__call__
+
+    def record(self, done, total):
+        call(self, done, total)
+        seen.append((done, total, self._slot is not None))
+
+    monkeypatch.setattr(ui.ProgressBar, "__call__", record)
+    at = open_app("page_data.py")
+    _pick(at, "data_source", "folder")
+    assert not at.exception, at.exception
+    assert at.session_state["dataset_info"]["class_names"] == ["Cat", "Dog"]
+    total = 14  # the 12 pictures, the empty file and the HTML page (Thumbs.db is no image)
+    assert seen[0] == (0, total, True)  # a bar while decoding…
+    assert seen[-1] == (total, total, False)  # …removed when done
+    assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert not at.get("progress")
+    seen.clear()
+    at.select_slider(key="data_image_size").set_value(64).run()  # decoded again
+    assert seen[-1] == (total, total, False)
+    seen.clear()
+    at.select_slider(key="data_image_size").set_value(150).run()  # from the cache: no bar
+    assert seen == [(total, total, False)]

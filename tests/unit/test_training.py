@@ -154,6 +154,27 @@ def test_an_idle_worker_is_reaped(tmp_path):
     assert runner.worker is None and proc.wait(10) == 0
 
 
+@pytest.mark.slow
+def test_many_warm_ups_start_one_worker(tmp_path):
+    import psutil
+
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, executor="local")
+    for _ in range(4):  # every rerun of the Train page warms the registry
+        reg.warm()
+    runner = reg._runners[0]
+    racers = [threading.Thread(target=runner.warm) for _ in range(3)]  # and a slot
+    for thread in racers:
+        thread.start()
+    for thread in racers:
+        thread.join(120)
+    workers = [
+        p for p in psutil.Process().children(recursive=True)
+        if "cnnlab.training.worker" in " ".join(p.cmdline())
+    ]  # fmt: skip
+    assert len(workers) == 1 and runner.worker.proc.pid == workers[0].pid
+    reg.shutdown()
+
+
 # ------------------------------------------------------------ the row, the only record
 @pytest.mark.slow
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):
