@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -33,11 +32,6 @@ pytestmark = pytest.mark.e2e
 EPOCHS = 30
 FINISH_TIMEOUT = 300.0  # s, from A's death to the run's end
 WORKER_MODULE = "cnnlab.training.worker"
-# A dashboard bug this test sometimes sees (not in tests/): on a server that has not
-# imported Keras yet, Train with ?job= of a live run starts the Keras import in a thread
-# (state.warm_keras) while the curves fragment draws with Plotly, which finds pandas
-# half-imported in sys.modules. Shown as a warning until fixed; then drop it.
-KNOWN_RACE = "partially initialized module 'pandas'"
 
 _POINTS = """() => {
   const plot = document.querySelector('.js-plotly-plot');
@@ -112,17 +106,11 @@ def _wait_row(store, run_id: str, done, timeout: float):
 
 
 def _check_exception_boxes(page, server: str) -> None:
-    """No exception box ever appeared on ``page``, even for a moment; the known race
-    (KNOWN_RACE) is reported as a warning, not a failure."""
+    """No exception box ever appeared on ``page``, even for a moment (a page drawing
+    curves while Keras imported pandas in a thread once showed one: dashboard/state.py
+    now imports pandas whole first)."""
     seen = page.evaluate("window.__exceptions")
-    known = [text for text in seen if KNOWN_RACE in text]
-    if known:
-        warnings.warn(
-            f"server {server} showed an exception box for a moment: {known[0][:300]}",
-            stacklevel=2,
-        )
-    others = [text for text in seen if KNOWN_RACE not in text]
-    assert not others, f"exception boxes on server {server}: {others}"
+    assert not seen, f"exception boxes on server {server}: {seen}"
 
 
 def _log_tail(server: dict, n: int = 3000) -> str:
