@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from cnnlab.limits import limits
+from cnnlab import _errors as say
+from cnnlab.limits import InputError, limits
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -161,7 +162,7 @@ def sample(name: str, *, gray: bool = False) -> np.ndarray:
     return to_gray(image) if gray else image
 
 
-class ImageTooLarge(ValueError):
+class ImageTooLarge(InputError):
     """An image whose header claims more pixels than the budget: refused before decoding."""
 
 
@@ -244,24 +245,45 @@ def open_checked(
     except Image.DecompressionBombError:
         limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ImageTooLarge(
+            "image_bomb",
             f"{_prefix(label)}image has far too many pixels (more than "
-            f"{limit / 1e6:.0f} megapixels), over the limit of {_limit_words(budget)}"
+            f"{limit / 1e6:.0f} megapixels), over the limit of {_limit_words(budget)}",
+            name=label,
+            limit=say.pixels(budget),
         ) from None
     except UnidentifiedImageError as err:
-        raise ValueError(f"{_prefix(label)}not an image, or a corrupt file") from err
+        raise _unreadable(label, "") from err
     except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError) as err:
-        raise ValueError(f"{_prefix(label)}not an image, or a corrupt file: {_words(err)}") from err
+        raise _unreadable(label, _words(err)) from err
     width, height = im.size
     if width * height > budget:
         im.close()
         raise ImageTooLarge(
+            "image_pixels",
             f"{_prefix(label)}image is {width}×{height} = {width * height / 1e6:.1f} "
-            f"megapixels, over the limit of {_limit_words(budget)}"
+            f"megapixels, over the limit of {_limit_words(budget)}",
+            name=label,
+            width=width,
+            height=height,
+            pixels=say.pixels(width * height),
+            limit=say.pixels(budget),
         )
     if width < 1 or height < 1:
         im.close()
-        raise ValueError(f"{_prefix(label)}image has no pixels: {width}×{height}")
+        raise InputError(
+            "image_no_pixels",
+            f"{_prefix(label)}image has no pixels: {width}×{height}",
+            name=label,
+            width=width,
+            height=height,
+        )
     return im
+
+
+def _unreadable(label: str, detail: str) -> InputError:
+    """Not an image, or a corrupt, truncated or unsupported file."""
+    words = f"{_prefix(label)}not an image, or a corrupt file" + (f": {detail}" if detail else "")
+    return InputError("image_unreadable", words, name=label, detail=detail)
 
 
 def check_header(
@@ -432,11 +454,17 @@ def load_image(
         raise ValueError(f"data must be bytes, got {type(data).__name__}")
     label = _prefix(name or "")
     if len(data) == 0:
-        raise ValueError(f"{label}the file is empty: 0 bytes, not an image")
+        raise InputError(
+            "image_empty", f"{label}the file is empty: 0 bytes, not an image", name=name or ""
+        )
     max_bytes = limits().max_upload_bytes
     if len(data) > max_bytes:
-        raise ValueError(
-            f"{label}the file is {_size(len(data))}, over the limit of {_size(max_bytes)}"
+        raise InputError(
+            "upload_too_big",
+            f"{label}the file is {_size(len(data))}, over the limit of {_size(max_bytes)}",
+            name=name or "",
+            size=say.size(len(data)),
+            limit=say.size(max_bytes),
         )
     if max_side is not None and max_side < 1:
         raise ValueError(f"max_side must be positive, got {max_side!r}")
@@ -451,9 +479,14 @@ def load_image(
             pic = reduce_by(im, max(im.size) // max_side) if max_side else im
             array = _pil_to_array(pic)
         except Image.DecompressionBombError as err:
-            raise ImageTooLarge(f"{label}{_words(err)}") from None
+            raise ImageTooLarge(
+                "image_bomb",
+                f"{label}{_words(err)}",
+                name=name or "",
+                limit=say.pixels(_budget(max_pixels)),
+            ) from None
         except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError) as err:
-            raise ValueError(f"{label}not an image, or a corrupt file: {_words(err)}") from None
+            raise _unreadable(name or "", _words(err)) from None
     array = orient_array(array, turn)
     return to_gray(array) if gray else array
 

@@ -17,7 +17,9 @@ import math
 import os
 from dataclasses import dataclass, fields
 
-__all__ = ["Limits", "ENV", "limits", "DEFAULTS"]
+from cnnlab._errors import InputError
+
+__all__ = ["Limits", "ENV", "limits", "DEFAULTS", "InputError"]
 
 _MB = 2**20
 _GB = 2**30

@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnnlab import _errors as say
 from cnnlab._progress import Progress
-from cnnlab.limits import limits
+from cnnlab.limits import InputError, limits
 
 if TYPE_CHECKING:
     import keras
@@ -35,13 +36,18 @@ def store_model_file(data: bytes, folder: str | Path) -> Path:
     (every ``.keras`` file is one).
     """
     if not data:
-        raise ValueError("the file is empty")
+        raise InputError("model_empty", "the file is empty")
     if len(data) > MAX_MODEL_BYTES:
-        raise ValueError(
-            f"the file is {len(data) / 2**20:.0f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB"
+        raise InputError(
+            "model_too_big",
+            f"the file is {len(data) / 2**20:.0f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB",
+            size=say.size(len(data)),
+            limit=say.size(MAX_MODEL_BYTES),
         )
     if not data.startswith(b"PK"):
-        raise ValueError("this is not a .keras file (a .keras file is a zip archive)")
+        raise InputError(
+            "model_not_zip", "this is not a .keras file (a .keras file is a zip archive)"
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}.keras"
@@ -68,7 +74,10 @@ def load_model_file(path: str | Path, *, progress: Progress | None = None) -> ke
         return model
     except Exception as exc:  # noqa: BLE001 - any broken file becomes one readable error
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise ValueError(f"cannot load this model safely: {type(exc).__name__}: {first}") from exc
+        detail = f"{type(exc).__name__}: {first}"
+        raise InputError(
+            "model_unsafe", f"cannot load this model safely: {detail}", detail=detail
+        ) from exc
 
 
 _PROBE = """
@@ -79,7 +88,8 @@ try:
     m = load_model_file(sys.argv[1], progress=stage)
     print(json.dumps({"params": int(m.count_params())}))
 except ValueError as exc:
-    print(json.dumps({"error": str(exc)}))
+    code, params = getattr(exc, "code", None), getattr(exc, "params", None)
+    print(json.dumps({"error": str(exc), "code": code, "params": params}, default=str))
 """
 
 
@@ -169,22 +179,32 @@ def probe_model_file(
         if peak > memory or time.monotonic() > deadline:
             proc.kill()
             proc.wait()
-            raise ValueError(
+            raise InputError(
+                "model_memory",
                 "this model needs more memory than a model file may use here "
-                f"({memory / 1e9:.1f} GB); it was not loaded"
+                f"({memory / 1e9:.1f} GB); it was not loaded",
+                memory=say.size(memory),
             )
         time.sleep(0.05)
     out = lines.read(final=True)
     try:
         answer = json.loads(out[-1])
     except (IndexError, ValueError):
-        raise ValueError("this model could not be loaded (the loading process failed)") from None
+        raise InputError(
+            "model_failed", "this model could not be loaded (the loading process failed)"
+        ) from None
     if "error" in answer:
+        code, params = answer.get("code"), answer.get("params")
+        if isinstance(code, str) and isinstance(params, dict):
+            raise InputError(code, str(answer["error"]), **params)
         raise ValueError(answer["error"])
-    params = int(answer["params"])
-    if params > budget:
-        raise ValueError(
-            f"this model has {params:,} parameters; the limit here is {budget:,} "
-            "(CNNLAB_MAX_MODEL_PARAMS)"
+    count = int(answer["params"])
+    if count > budget:
+        raise InputError(
+            "model_params",
+            f"this model has {count:,} parameters; the limit here is {budget:,} "
+            "(CNNLAB_MAX_MODEL_PARAMS)",
+            count=say.number(count),
+            limit=say.number(budget),
         )
-    return params
+    return count

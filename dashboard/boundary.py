@@ -37,18 +37,20 @@ def readable(exc: BaseException) -> str:
 
 def explain(exc: BaseException) -> str | None:
     """The catalog's sentence for a core error that carries a ``code`` and ``params``
-    (``StoreError("busy", …)`` → ``errors.store_busy``), in the page's language; None
-    for an error without one."""
+    (``StoreError("busy", …)`` → ``errors.store_busy``; a subclass such as
+    ``ImageTooLarge`` of ``InputError`` falls back to ``errors.input_<code>``), in the
+    page's language; None for an error without one."""
     code, params = getattr(exc, "code", None), getattr(exc, "params", None) or {}
     if not isinstance(code, str) or not isinstance(params, dict):
         return None
-    key = f"errors.{type(exc).__name__.removesuffix('Error').lower()}_{code}"
-    if key not in catalog(lang()) and key not in catalog("en"):
-        return None
-    try:
-        return t(key, **params)
-    except (KeyError, IndexError, ValueError):
-        return None
+    for cls in type(exc).__mro__:
+        key = f"errors.{cls.__name__.removesuffix('Error').lower()}_{code}"
+        if key in catalog(lang()) or key in catalog("en"):
+            try:
+                return t(key, **params)
+            except (KeyError, IndexError, ValueError):
+                return None
+    return None
 
 
 def message(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ import streamlit as st
 
 from cnnlab import data, viz
 from dashboard import params, ui
+from dashboard.boundary import explain
 from dashboard.i18n import t
 
 PLOT_CFG = {"displaylogo": False, "displayModeBar": False, "staticPlot": True}
@@ -46,7 +47,10 @@ _NOTE = re.compile(r"^(?P<kind>\w+) data in a (?P<ext>\.\w+) file: loaded$")
 
 
 def _details(text: object) -> None:
-    """A loader's own words (English), folded under the message, without server paths."""
+    """A loader's own words, folded under the message, without server paths: a core
+    error with a code in the page's language (:func:`dashboard.boundary.explain`)."""
+    if isinstance(text, BaseException):
+        text = explain(text) or text
     with st.expander(t("common.error_details"), icon=":material/info:"):
         st.text(data.plain_detail(text))
 

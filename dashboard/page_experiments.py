@@ -219,8 +219,8 @@ def _live_jobs() -> None:
 def _submit(jobs: list[tuple[ModelConfig, TrainConfig, str, tuple[str, ...]]], spec: dict) -> int:
     """Queue (model, train config, label, tags) jobs on ``spec``'s data; 0 on error."""
     try:
-        with st.spinner(t(f"{PAGE}.loading_data")):
-            parts = split_spec(spec)
+        with ui.progress_bar("data.progress_decode") as bar:  # n of N files, if not cached
+            parts = split_spec(spec, progress=bar)
         shape, k = parts[0].image_shape, len(parts[0].class_names)
         for cfg, *_ in jobs:  # all or nothing: check every design before queueing any
             try:

@@ -271,7 +271,7 @@ def _choose_input(model, val, names):
             raw = load_image(up.getvalue())
             img = fit_image(raw, (h, w, c))
         except ValueError as exc:
-            ui.error_box(t("inspect.bad_image", reason=str(exc)))
+            ui.error_box(t("inspect.bad_image", reason=message(exc)))
             return None
         st.caption(t("inspect.resized", src=f"{raw.shape[1]}×{raw.shape[0]}", dst=f"{w}×{h}"))
         return img, f"{kind}:{_key(img)}", None

@@ -29,7 +29,7 @@ from cnnlab.images import (
 )
 from cnnlab.ops import BOUNDARIES, PADDINGS, output_size, padding_amounts
 from dashboard import params, ui
-from dashboard.boundary import guard
+from dashboard.boundary import guard, message
 from dashboard.i18n import t
 
 MAX_SIDE = 1024  # photos are scaled down to this side first: sliders stay fast
@@ -408,7 +408,7 @@ def _file_picture(source: str, gray: bool) -> tuple[np.ndarray, str, str, tuple[
     try:
         image, original = _decode(f"{file.file_id}:{file.size}", gray, file.getvalue())
     except ValueError as err:
-        ui.error_box(t("kernels.bad_image", name=file.name, detail=str(err)))
+        ui.error_box(t("kernels.bad_image", name=file.name, detail=message(err)))
         return (*_fallback(gray), None)
     name = file.name if source == "upload" else t("kernels.webcam_name")
     resized = original if original != (image.shape[1], image.shape[0]) else None

@@ -18,6 +18,7 @@ import streamlit as st
 from cnnlab import images, pooling, viz
 from cnnlab.ops import correlate2d, global_pool2d, output_size
 from dashboard import params, ui
+from dashboard.boundary import message
 from dashboard.i18n import t
 
 # Where the pooled map comes from. Ids (in links: ?source=seed); "seed" is the course
@@ -155,7 +156,7 @@ def _photo_section() -> tuple[np.ndarray, str]:
         try:
             photo, label = _upload(upload.getvalue(), course_size), upload.name
         except ValueError as err:
-            ui.error_box(t("pooling.bad_upload", name=upload.name, error=err))
+            ui.error_box(t("pooling.bad_upload", name=upload.name, error=message(err).rstrip(".")))
     return photo, label
 
 

@@ -190,7 +190,7 @@ def _fit(cfg: ModelConfig, spec: DatasetSpec) -> tuple[DataFit | None, str | Non
     try:
         shape = spec.input_shape
     except (ValueError, KeyError) as exc:
-        return None, str(exc)
+        return None, message(exc)
     fit = fit_to_data(cfg, shape, spec.num_classes or 2)
     return fit, (t("train.impossible", reason=fit.error) if fit.error else None)
 
@@ -317,9 +317,9 @@ def _start(cfg: ModelConfig, spec: DatasetSpec, train_cfg: TrainConfig, challeng
         model=cfg, data=spec, train=train_cfg, name=f"{cfg.name} · {spec.source}",
         tags=("challenge",) if challenge else (),
     )  # fmt: skip
-    try:
-        with st.spinner(t("train.loading_data")):
-            job = state.registry().submit(request, owner=state.owner())
+    try:  # a folder or an upload not yet in the cache decodes here: n of N files
+        with ui.progress_bar("data.progress_decode") as bar:
+            job = state.registry().submit(request, owner=state.owner(), progress=bar)
     except ValueError as exc:
         st.session_state[START_ERROR] = message(exc)
         return False

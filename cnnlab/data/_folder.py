@@ -23,13 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab import _errors as say
 from cnnlab._files import atomic_write
 from cnnlab._progress import Progress, throttled
 from cnnlab.data._dataset import Dataset
 from cnnlab.data._decode import FITS, Decoded, Probe, classify_name, decode, probe
 from cnnlab.data._display import shown_name
 from cnnlab.data._roots import cache_dir, is_hidden, uploads_dir
-from cnnlab.limits import Limits, limits
+from cnnlab.limits import InputError, Limits, limits
 
 __all__ = [
     "REASONS",
@@ -300,10 +301,7 @@ def load_folder(
     class_root = _class_root(root)
     entries, candidates, skipped, classes = _scan(root, class_root)
     if len(classes) < 2:
-        raise ValueError(
-            f"{_shown(root)} needs one subfolder per class (at least 2), "
-            f"found {len(classes)}: {[shown_name(c) for c in classes]}{_archives_note(skipped)}"
-        )
+        raise _too_few_classes(root, classes, skipped, "")
     key = _cache_key(entries, size_hw, fit, channels)
     cache_file = cache_dir() / f"{key}.npz"
     report, total = throttled(progress), len(candidates)
@@ -323,11 +321,17 @@ def load_folder(
     budget = limits()
     pixels = size_hw[0] * size_hw[1] * channels
     if len(candidates) * pixels > budget.max_data_bytes:
-        raise ValueError(
-            f"{len(candidates)} images of {size_hw[0]}×{size_hw[1]}×{channels} need "
+        shape = f"{size_hw[0]}×{size_hw[1]}×{channels}"
+        raise InputError(
+            "dataset_memory",
+            f"{len(candidates)} images of {shape} need "
             f"{len(candidates) * pixels / 2**20:.0f} MB, over the "
             f"{budget.max_data_bytes / 2**20:.0f} MB limit: choose a smaller image size or "
-            "fewer images"
+            "fewer images",
+            images=len(candidates),
+            shape=shape,
+            size=say.size(len(candidates) * pixels),
+            limit=say.size(budget.max_data_bytes),
         )
     report(0, total)
     with ThreadPoolExecutor(max_workers=workers or _WORKERS) as pool:
@@ -404,10 +408,7 @@ def check_folder(
     _, candidates, skipped, classes = _scan(root, _class_root(root))
     if len(classes) < 2 or len({cls for _, cls in candidates}) < 2:
         found = sorted({cls for _, cls in candidates})
-        raise ValueError(
-            f"{_shown(root)} needs one subfolder per class (at least 2) holding images, "
-            f"found {len(found)}: {[shown_name(c) for c in found]}{_archives_note(skipped)}"
-        )
+        raise _too_few_classes(root, found, skipped, " holding images")
     budget = limits()
     with ThreadPoolExecutor(max_workers=workers or _WORKERS) as pool:
         probes = list(pool.map(lambda c: _probe(root, c[0], size_hw, channels, budget), candidates))
@@ -417,11 +418,45 @@ def check_folder(
         raise _too_few(root, kept, skipped)
 
 
-def _too_few(root: Path, kept: list[str], skipped: list[Skipped]) -> ValueError:
-    return ValueError(
+def _archive_params(skipped: list[Skipped]) -> tuple[str, dict[str, str]]:
+    """The code suffix and params naming archives found inside (never opened)."""
+    names = [shown_name(s.path) for s in skipped if s.reason == "archive"]
+    if not names:
+        return "", {}
+    more = f" (+{len(names) - 3})" if len(names) > 3 else ""
+    return "_archives", {"archives": ", ".join(names[:3]) + more}
+
+
+def _too_few_classes(
+    root: Path, found: list[str], skipped: list[Skipped], holding: str
+) -> InputError:
+    """Fewer than two class folders (with images): an unusable folder or zip."""
+    names = [shown_name(c) for c in found]
+    suffix, archives = _archive_params(skipped)
+    return InputError(
+        "dataset_classes" + suffix,
+        f"{_shown(root)} needs one subfolder per class (at least 2){holding}, "
+        f"found {len(found)}: {names}{_archives_note(skipped)}",
+        folder=_where(root),
+        found=len(found),
+        classes=", ".join(names) or "—",
+        **archives,
+    )
+
+
+def _too_few(root: Path, kept: list[str], skipped: list[Skipped]) -> InputError:
+    names = [shown_name(c) for c in kept]
+    suffix, archives = _archive_params(skipped)
+    return InputError(
+        "dataset_too_few" + suffix,
         f"{_shown(root)}: images could be loaded in {len(kept)} class folder(s) "
-        f"{[shown_name(c) for c in kept]}; at least 2 are needed "
-        f"({len(skipped)} files skipped{_reasons_note(skipped)}){_archives_note(skipped)}"
+        f"{names}; at least 2 are needed "
+        f"({len(skipped)} files skipped{_reasons_note(skipped)}){_archives_note(skipped)}",
+        folder=_where(root),
+        found=len(kept),
+        classes=", ".join(names) or "—",
+        skipped=len(skipped),
+        **archives,
     )
 
 
@@ -434,6 +469,12 @@ def _shown(root: Path) -> str:
     except OSError:
         pass
     return repr(shown_name(root.name or str(root)))
+
+
+def _where(root: Path) -> str:
+    """A folder for translated messages: its last part, or "zip" for an uploaded zip."""
+    shown = _shown(root)
+    return "zip" if shown == "the uploaded zip" else shown_name(root.name or str(root))
 
 
 def _reasons_note(skipped: list[Skipped]) -> str:
@@ -476,10 +517,15 @@ def _within_budget(
             kept.append((rel, cls, pr.pixels))
             total += pr.pixels
     if total > max_pixels:
-        raise ValueError(
+        raise InputError(
+            "dataset_pixels",
             f"{_shown(root)}: its {len(kept)} images would decode to {_pixels(total)}, "
             f"over the limit of {_pixels(max_pixels)} for one dataset: use fewer or smaller "
-            "pictures"
+            "pictures",
+            folder=_where(root),
+            images=len(kept),
+            pixels=say.pixels(total),
+            limit=say.pixels(max_pixels),
         )
     return kept
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from cnnlab._home import cnnlab_home
-from cnnlab.limits import limits
+from cnnlab.limits import InputError, limits
 
 __all__ = [
     "cnnlab_home",
@@ -102,27 +102,47 @@ def resolve_folder(rel: str, root: str | Path | None = None) -> Path:
     >>> resolve_folder("../etc", "/srv/data")
     Traceback (most recent call last):
     ...
-    ValueError: folder must be a relative path inside the data root, got '../etc'
+    cnnlab._errors.InputError: folder must be a relative path inside the data root, got '../etc'
     """
     base = Path(root) if root is not None else data_root()
     parts = PurePosixPath(str(rel).replace("\\", "/")).parts
     if not parts or str(rel).startswith(("/", "\\")) or ".." in parts or ":" in str(rel):
-        raise ValueError(f"folder must be a relative path inside the data root, got {rel!r}")
+        raise InputError(
+            "folder_outside",
+            f"folder must be a relative path inside the data root, got {rel!r}",
+            folder=str(rel),
+        )
     path = (base / Path(*parts)).resolve()
     if not path.is_relative_to(base.resolve()):
-        raise ValueError(f"folder {rel!r} leads outside the data root {str(base)!r}")
+        raise InputError(
+            "folder_outside",
+            f"folder {rel!r} leads outside the data root {str(base)!r}",
+            folder=str(rel),
+        )
     if not path.is_dir():
-        raise ValueError(f"no folder {rel!r} under the data root {str(base)!r}")
+        raise InputError(
+            "folder_missing",
+            f"no folder {rel!r} under the data root {str(base)!r}",
+            folder=str(rel),
+        )
     return path
 
 
 def upload_path(upload_id: str) -> Path:
     """The extracted folder of one zip upload (its id is 16 hex digits)."""
     if not isinstance(upload_id, str) or not _UPLOAD_ID.match(upload_id):
-        raise ValueError(f"upload id must be 16 hex digits, got {upload_id!r}")
+        raise InputError(
+            "upload_id",
+            f"upload id must be 16 hex digits, got {upload_id!r}",
+            upload=str(upload_id)[:40],
+        )
     path = uploads_dir() / upload_id
     if not path.is_dir():
-        raise ValueError(f"upload {upload_id!r} is not on this server any more: upload it again")
+        raise InputError(
+            "upload_gone",
+            f"upload {upload_id!r} is not on this server any more: upload it again",
+            upload=upload_id,
+        )
     touch_upload(path)
     return path
 

@@ -30,10 +30,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from cnnlab import _errors as say
 from cnnlab._progress import Progress, throttled
 from cnnlab.data._display import plain_detail
 from cnnlab.data._roots import clean_uploads, touch_upload, uploads_dir
-from cnnlab.limits import limits
+from cnnlab.limits import InputError, limits
 
 __all__ = ["MAX_FILES", "MAX_BYTES", "extract_zip", "save_upload"]
 
@@ -51,7 +52,9 @@ def _member_path(name: str) -> PurePosixPath:
     clean = name.replace("\\", "/")
     parts = PurePosixPath(clean).parts
     if clean.startswith("/") or _DRIVE.match(clean) or ".." in parts:
-        raise ValueError(f"zip refused: member {name!r} has an absolute or '..' path")
+        raise InputError(
+            "zip_path", f"zip refused: member {name!r} has an absolute or '..' path", member=name
+        )
     return PurePosixPath(*[p for p in parts if p not in ("", ".")])
 
 
@@ -59,8 +62,19 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n:,.0f} bytes"
 
 
-def _too_many(max_files: int, found: int | str) -> ValueError:
-    return ValueError(f"zip refused: more than {max_files} files (it holds {found})")
+def _too_many(max_files: int, found: int, unit: str = "") -> InputError:
+    return InputError(
+        "zip_members",
+        f"zip refused: more than {max_files} files (it holds "
+        + (f"{found:,}{unit})" if unit else f"{found})"),
+        limit=say.number(max_files),
+        found=say.number(found),
+    )
+
+
+def _member(code: str, what: str, member: str) -> InputError:
+    """A refusal that names one member of the zip."""
+    return InputError(code, f"zip refused: {what}", member=member)
 
 
 def _declared_entries(fp: BinaryIO) -> int | None:
@@ -103,32 +117,40 @@ def _check(
         path = _member_path(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise ValueError(f"zip refused: member {info.filename!r} is a symbolic link")
+            raise _member("zip_link", f"member {info.filename!r} is a symbolic link", info.filename)
         if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
-            raise ValueError(f"zip refused: member {info.filename!r} is not a regular file")
+            raise _member(
+                "zip_special", f"member {info.filename!r} is not a regular file", info.filename
+            )
         if info.flag_bits & 0x1:
-            raise ValueError(f"zip refused: member {info.filename!r} is encrypted")
+            raise _member("zip_encrypted", f"member {info.filename!r} is encrypted", info.filename)
         parents = set(path.parents) - {PurePosixPath(".")}
         if info.is_dir():
             if path in seen_files:
-                raise ValueError(f"zip refused: {str(path)!r} is both a file and a folder")
+                raise _member(
+                    "zip_file_folder", f"{str(path)!r} is both a file and a folder", str(path)
+                )
             seen_dirs.add(path)
             seen_dirs.update(parents)
             continue
         if not path.parts:
-            raise ValueError(f"zip refused: member {info.filename!r} has no name")
+            raise _member("zip_no_name", f"member {info.filename!r} has no name", info.filename)
         if path in seen_files:
-            raise ValueError(f"zip refused: the zip holds two files named {str(path)}")
+            raise _member("zip_duplicate", f"the zip holds two files named {str(path)}", str(path))
         if path in seen_dirs or parents & seen_files.keys():
-            raise ValueError(f"zip refused: {str(path)!r} is both a file and a folder")
+            raise _member(
+                "zip_file_folder", f"{str(path)!r} is both a file and a folder", str(path)
+            )
         seen_files[path] = info.filename
         seen_dirs.update(parents)
         files.append((info, path))
         total += info.file_size
         if total > max_bytes:
-            raise ValueError(
+            raise InputError(
+                "zip_too_big",
                 f"zip refused: it expands to more than {_mb(max_bytes)} "
-                "(a zip bomb, or a dataset too big to upload: use the data root instead)"
+                "(a zip bomb, or a dataset too big to upload: use the data root instead)",
+                limit=say.size(max_bytes),
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > max_ratio:
@@ -138,11 +160,15 @@ def _check(
     return files
 
 
-def _ratio_error(member: str, ratio: float, max_ratio: float) -> ValueError:
+def _ratio_error(member: str, ratio: float, max_ratio: float) -> InputError:
     what = f"member {member!r}" if member else "it"
-    return ValueError(
+    return InputError(
+        "zip_ratio_member" if member else "zip_ratio",
         f"zip refused: {what} expands {ratio:,.0f} times its compressed size, over the "
-        f"limit of {max_ratio:,.0f} (a zip bomb?)"
+        f"limit of {max_ratio:,.0f} (a zip bomb?)",
+        member=member,
+        ratio=say.number(ratio),
+        limit=say.number(max_ratio),
     )
 
 
@@ -163,18 +189,29 @@ def _copy(
             member += len(chunk)
             written += len(chunk)
             if member > info.file_size:
-                raise ValueError(
+                raise InputError(
+                    "zip_lying_member",
                     f"zip refused: member {info.filename!r} holds more than the "
-                    f"{info.file_size:,} bytes its header says"
+                    f"{info.file_size:,} bytes its header says",
+                    member=info.filename,
+                    size=say.size(info.file_size),
                 )
             if written > max_bytes:
-                raise ValueError(f"zip refused: it expands to more than {_mb(max_bytes)}")
+                raise InputError(
+                    "zip_too_big",
+                    f"zip refused: it expands to more than {_mb(max_bytes)}",
+                    limit=say.size(max_bytes),
+                )
             if member > _RATIO_FLOOR and member > max_ratio * max(info.compress_size, 1):
                 raise _ratio_error(info.filename, member / max(info.compress_size, 1), max_ratio)
             if written > _RATIO_FLOOR and written > max_ratio * max(archive_bytes, 1):
                 raise _ratio_error("", written / max(archive_bytes, 1), max_ratio)
             out.write(chunk)
     return written
+
+
+def _not_a_zip(detail: str) -> InputError:
+    return InputError("zip_unreadable", f"not a readable zip file: {detail}", detail=detail)
 
 
 def _set_time(target: Path, info: zipfile.ZipInfo) -> None:
@@ -209,7 +246,7 @@ def extract_zip(
     >>> extract_zip(buf.getvalue(), pathlib.Path(tempfile.mkdtemp()) / "out")
     Traceback (most recent call last):
     ...
-    ValueError: zip refused: member '../evil.txt' has an absolute or '..' path
+    cnnlab._errors.InputError: zip refused: member '../evil.txt' has an absolute or '..' path
     """
     budget = limits()
     max_files = budget.max_archive_members if max_files is None else max_files
@@ -225,7 +262,7 @@ def extract_zip(
             try:
                 fp = stack.enter_context(open(source, "rb"))
             except OSError as exc:
-                raise ValueError(f"not a readable zip file: {exc.strerror}") from None
+                raise _not_a_zip(str(exc.strerror)) from None
         else:
             fp = source
         tmp = _extract(fp, dest, max_files, max_bytes, max_ratio, throttled(progress))
@@ -245,11 +282,11 @@ def _extract(
     fp.seek(0)
     declared = _declared_entries(fp)
     if declared is not None and declared > max_files:
-        raise _too_many(max_files, f"{declared:,} entries")
+        raise _too_many(max_files, declared, " entries")
     try:
         zf = zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"not a readable zip file: {plain_detail(exc)}") from None
+        raise _not_a_zip(plain_detail(exc)) from None
     with zf:
         files = _check(zf, archive_bytes, max_files, max_bytes, max_ratio)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -266,8 +303,11 @@ def _extract(
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             words = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise ValueError(
-                f"zip refused: a member could not be read ({plain_detail(words)})"
+            detail = plain_detail(words)
+            raise InputError(
+                "zip_member_unreadable",
+                f"zip refused: a member could not be read ({detail})",
+                detail=detail,
             ) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -289,7 +329,13 @@ def save_upload(data: bytes, *, progress: Progress | None = None, **options: Any
     """
     max_upload = limits().max_upload_bytes
     if len(data) > max_upload:
-        raise ValueError(f"the zip is {_mb(len(data))}, over the upload limit of {_mb(max_upload)}")
+        raise InputError(
+            "upload_too_big",
+            f"the zip is {_mb(len(data))}, over the upload limit of {_mb(max_upload)}",
+            name="",
+            size=say.size(len(data)),
+            limit=say.size(max_upload),
+        )
     upload_id = hashlib.sha256(data).hexdigest()[:16]
     dest = uploads_dir() / upload_id
     if dest.is_dir():

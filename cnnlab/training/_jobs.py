@@ -29,6 +29,7 @@ from cnnlab.training._request import RunRequest
 if TYPE_CHECKING:
     import keras
 
+    from cnnlab._progress import Progress
     from cnnlab.data import Dataset, DatasetSpec
     from cnnlab.model import ModelConfig
 
@@ -332,7 +333,9 @@ class JobRegistry:
             thread.join(max(0.1, deadline - time.monotonic()))
 
     # -- submitting --------------------------------------------------------------------
-    def submit(self, request: RunRequest, *, owner: str = "") -> Job:
+    def submit(
+        self, request: RunRequest, *, owner: str = "", progress: Progress | None = None
+    ) -> Job:
         """Put a run in the store as ``queued`` and return its job at once; a free slot
         (on this server or another one sharing the store) trains it.
 
@@ -341,7 +344,7 @@ class JobRegistry:
         """
         from cnnlab.training._fit import data_description
 
-        cfg, params, (tr, va) = request.resolve()
+        cfg, params, (tr, va) = request.resolve(progress=progress)
         run_id = self.store.create(
             model_cfg=cfg.to_dict(),
             train_cfg=request.train.to_dict(),

@@ -26,6 +26,7 @@ from cnnlab.model import PRESETS, ModelConfig, layer_table
 from cnnlab.training._config import TrainConfig
 
 if TYPE_CHECKING:
+    from cnnlab._progress import Progress
     from cnnlab.data import Dataset
 
 __all__ = ["RunRequest", "resolve_model", "schema", "SCHEMA_PATH"]
@@ -135,17 +136,20 @@ class RunRequest:
 
         return replace(self, data=replace(self.data, split=split))
 
-    def load(self) -> tuple[Dataset, Dataset]:
-        """``(train, val)`` from the spec, through the dataset cache."""
+    def load(self, *, progress: Progress | None = None) -> tuple[Dataset, Dataset]:
+        """``(train, val)`` from the spec, through the dataset cache (``progress(done,
+        total)`` while a folder decodes or an upload unpacks)."""
         from cnnlab.data import split_spec
 
-        parts = split_spec(self.data)
+        parts = split_spec(self.data, progress=progress)
         return parts[0], parts[1]
 
-    def resolve(self) -> tuple[ModelConfig, int, tuple[Dataset, Dataset]]:
+    def resolve(
+        self, *, progress: Progress | None = None
+    ) -> tuple[ModelConfig, int, tuple[Dataset, Dataset]]:
         """Load the data and size the design to it: ``(model, params, (train, val))``.
         ValueError when the data cannot load or the design cannot take it."""
-        tr, va = self.load()
+        tr, va = self.load(progress=progress)
         if len(tr) == 0 or len(va) == 0:
             raise ValueError(
                 f"the data gives {len(tr)} training and {len(va)} validation images; "

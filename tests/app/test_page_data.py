@@ -6,6 +6,7 @@ import io
 import json
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -452,6 +453,31 @@ def test_a_refused_zip_shows_no_object_repr_or_server_path(tmp_path, monkeypatch
     shown = " ".join(str(e.value) for kind in ("error", "text", "markdown") for e in at.get(kind))
     assert "zip refused" in shown  # the reason, folded under Details
     assert "BytesIO" not in shown and "0x" not in shown and str(tmp_path) not in shown
+
+
+@pytest.mark.parametrize("upload", ["bomb", "huge"])
+def test_a_hostile_zip_is_refused_in_spanish(upload):
+    """A zip bomb (a 2 MB member of zeros in ~2 KB), or a zip of 169 Mpx PNGs of a few KB:
+    refused, and the reason under Details is the Spanish catalog's, numbers filled in."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_hostile import bomb_zip, huge_png, small_png, zip_of
+
+    es = catalog("es")
+    if upload == "bomb":
+        data = bomb_zip(2 << 20, extra={"Dog/1.png": small_png()})
+        words = es["errors.input_zip_ratio_member"].split("{ratio}")[0]
+        expected = words.format(member="Cat/zeros.bmp")
+    else:
+        data = zip_of({"Cat/1.png": huge_png(), "Dog/1.png": huge_png()})
+        expected = es["errors.input_dataset_too_few"].split("(")[0].format(folder="zip", found=0)
+    at = open_app("page_data.py", lang="es")
+    _pick(at, "data_source", "upload")
+    at.file_uploader(key="data_upload").set_value(("subida.zip", data, "application/zip")).run()
+    assert not at.exception, at.exception
+    assert at.error[0].value == es["data.bad_zip"]
+    details = " ".join(x.value for x in at.text)
+    assert expected in details, details
+    assert "zip refused" not in details and "images could be loaded" not in details
 
 
 def test_the_challenges_cats_and_dogs(monkeypatch):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -246,7 +248,28 @@ def test_upload_a_picture_and_bad_files():
     at.file_uploader(key="kernels_upload").set_value(("bomb.png", bomb.getvalue(), "image/png"))
     at.run()
     assert not at.exception
-    assert "megapixels" in _errors(at)
+    assert "36 Mpx, over the limit of 25 Mpx" in _errors(at)
+
+
+def test_a_huge_picture_is_refused_in_spanish():
+    """A 13000×13000 PNG of a few KB: refused from its header, in the page's language."""
+    from cnnlab import InputError
+    from cnnlab.images import load_image
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_hostile import huge_png
+
+    huge = huge_png()
+    with pytest.raises(InputError) as refused:
+        load_image(huge)
+    at = _kernels("es")
+    at.radio(key="kernels_source").set_value("upload").run()
+    at.file_uploader(key="kernels_upload").set_value(("enorme.png", huge, "image/png")).run()
+    assert not at.exception, at.exception
+    reason = catalog("es")["errors.input_image_pixels"].format(**refused.value.params)
+    shown = _errors(at)
+    assert catalog("es")["kernels.bad_image"].format(name="enorme.png", detail=reason) in shown
+    assert "megapixels" not in shown and "169 Mpx" in reason
 
 
 def test_spanish_page_has_no_english_leftovers():

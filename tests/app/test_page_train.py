@@ -170,7 +170,20 @@ def test_upload_a_keras_model_safely_and_refuse_a_broken_one(tmp_path):
     ).run()
     assert not at.exception, at.exception
     assert at.error and "not a Keras model that can be loaded safely" in at.error[0].value
-    assert "cannot load this model safely" in at.error[0].value
+    assert "cannot be loaded safely" in at.error[0].value
+
+
+def test_a_bad_keras_upload_is_refused_in_spanish():
+    from dashboard.i18n import catalog
+
+    at = open_app("page_train.py", lang="es")
+    at.file_uploader(key="train_upload").set_value(
+        ("modelo.keras", b"esto no es un modelo", "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    es = catalog("es")
+    reason = es["errors.input_model_not_zip"]
+    assert at.error and at.error[0].value == es["train.upload_bad"].format(reason=reason)
 
 
 # ---------------------------------------------------------------- classroom-proof page
