@@ -10,14 +10,17 @@ import importlib
 import sys
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from cnnlab import cnnlab_home
 from cnnlab.data import DatasetSpec, parse_spec
 from cnnlab.model import PRESETS, ModelConfig
-from cnnlab.runs import RunStore
-from cnnlab.training import JobRegistry
+
+if TYPE_CHECKING:  # imported when a page first needs runs: Home, Kernels, Pooling never do
+    from cnnlab.runs import RunStore
+    from cnnlab.training import JobRegistry
 
 __all__ = [
     "store",
@@ -44,6 +47,9 @@ def _release(reg: JobRegistry) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_release)
 def _registry(home: str) -> JobRegistry:
+    from cnnlab.runs import RunStore
+    from cnnlab.training import JobRegistry
+
     return JobRegistry(RunStore(home))
 
 
