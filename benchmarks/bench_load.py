@@ -197,8 +197,12 @@ async def _trainer(browser, url: str, n: int, out: dict) -> None:
         await page.goto(f"{url}/train?lang=en&epochs=3", timeout=300_000)
         await page.wait_for_selector(IDLE, timeout=300_000)
         await page.get_by_role("button", name="Train", exact=True).click(timeout=180_000)
-        await page.wait_for_selector("[data-testid='stProgress'], [data-testid='stAlert']",
-                                     timeout=300_000)  # fmt: skip
+        # progress while it trains, an alert if it could not start, or the results'
+        # metrics when a short run ended before this (idle-priority) tab drew again
+        await page.wait_for_selector(
+            "[data-testid='stProgress'], [data-testid='stAlert'], [data-testid='stMetric']",
+            timeout=300_000,
+        )
         out["errors"] += await _errors(page)
         await page.wait_for_timeout(3000)
     except Exception as exc:  # noqa: BLE001
