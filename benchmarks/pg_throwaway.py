@@ -32,7 +32,8 @@ from collections.abc import Iterator
 NAME = "cnnlab_bench"
 
 
-def _binary(name: str) -> str | None:
+def pg_binary(name: str) -> str | None:
+    """The newest installed PostgreSQL's ``name`` program, or one on PATH."""
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else shutil.which(name)
 
@@ -44,6 +45,7 @@ def _free_port() -> int:
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
+    """``cmd`` as the ``postgres`` user when we are root (initdb and pg_ctl refuse root)."""
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
@@ -54,9 +56,10 @@ def _run(cmd: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a throwaway server; yield the SQLAlchemy URL of its empty database."""
-    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+def throwaway_postgres(name: str = NAME) -> Iterator[str]:
+    """Start a throwaway server; yield the SQLAlchemy URL of its empty database ``name``
+    (``tests/_pg.py`` starts the tests' server with this too)."""
+    initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
     if not (initdb and pg_ctl):
         raise SystemExit("PostgreSQL is not installed (no initdb/pg_ctl)")
     folder = tempfile.mkdtemp(prefix="cnnlab-pg-")
@@ -79,8 +82,8 @@ def throwaway_postgres() -> Iterator[str]:
         with psycopg.connect(
             host=folder, port=port, user="postgres", dbname="postgres", autocommit=True
         ) as con:
-            con.execute(f"CREATE DATABASE {NAME}")
-        yield f"postgresql+psycopg://postgres@/{NAME}?host={folder}&port={port}"
+            con.execute(f"CREATE DATABASE {name}")
+        yield f"postgresql+psycopg://postgres@/{name}?host={folder}&port={port}"
     finally:
         if started:
             subprocess.run(_as_postgres([pg_ctl, "stop", "-m", "immediate", "-D", data]),
