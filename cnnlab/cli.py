@@ -54,24 +54,12 @@ def _read_config(path: str) -> Any:
 
 def _train(args: argparse.Namespace) -> int:
     from cnnlab.runs import RunStore
-    from cnnlab.training import RunRequest, data_description, make_executor, run_stored
+    from cnnlab.training import RunRequest, make_executor, queue_run, run_stored
 
     request = RunRequest.from_dict(_read_config(args.config))
     store = RunStore(args.home, url=args.db or None)
-    cfg, params, (tr, va) = request.resolve()
     executor = make_executor(args.executor, store)
-    run_id = store.create(
-        model_cfg=cfg.to_dict(),
-        train_cfg=request.train.to_dict(),
-        data=data_description(tr, va),
-        name=request.name,
-        params=params,
-        status="queued",
-        tags=request.tags,
-        owner="cli",
-        request=request.to_dict(),
-        executor=executor.name,
-    )
+    run_id = queue_run(store, request, owner="cli", executor=executor.name)
     stop = threading.Event()
     if executor.name == "ray":
         thread = threading.Thread(target=executor.runner(0).run, args=(run_id,), daemon=True)

@@ -38,7 +38,7 @@ from cnnlab.training._fit import (
 )
 from cnnlab.training._jobs import Job, JobRegistry, JobResult, default_max_jobs
 from cnnlab.training._request import SCHEMA_PATH, RunRequest, resolve_model, schema
-from cnnlab.training._run import run_stored
+from cnnlab.training._run import queue_run, run_stored
 from cnnlab.training._tensorboard import (
     TENSORBOARD_DIR,
     TensorBoardWriter,
@@ -74,6 +74,7 @@ __all__ = [
     "device_name",
     "first_conv_kernel",
     "make_executor",
+    "queue_run",
     "readable",
     "resolve_model",
     "run_stored",

@@ -342,20 +342,10 @@ class JobRegistry:
         Raises ValueError before queueing when the data cannot load or the design cannot
         take it.
         """
-        from cnnlab.training._fit import data_description
+        from cnnlab.training._run import queue_run
 
-        cfg, params, (tr, va) = request.resolve(progress=progress)
-        run_id = self.store.create(
-            model_cfg=cfg.to_dict(),
-            train_cfg=request.train.to_dict(),
-            data=data_description(tr, va),
-            name=request.name,
-            params=params,
-            status="queued",
-            tags=request.tags,
-            owner=owner,
-            request=request.to_dict(),
-            executor=self.executor.name,
+        run_id = queue_run(
+            self.store, request, owner=owner, executor=self.executor.name, progress=progress
         )
         self._mine.append(run_id)
         self._start_slots()

@@ -11,14 +11,44 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING
 
-from cnnlab.training._fit import TrainingFailed, TrainResult, readable, train
+from cnnlab.training._fit import TrainingFailed, TrainResult, data_description, readable, train
 from cnnlab.training._request import RunRequest
 
 if TYPE_CHECKING:
+    from cnnlab._progress import Progress
     from cnnlab.runs import RunStore
     from cnnlab.training._fit import Listener
 
-__all__ = ["run_stored"]
+__all__ = ["queue_run", "run_stored"]
+
+
+def queue_run(
+    store: RunStore,
+    request: RunRequest,
+    *,
+    owner: str = "",
+    executor: str = "",
+    progress: Progress | None = None,
+) -> str:
+    """Check ``request`` (its data loads, its design fits), put it in the store as a
+    ``queued`` row holding the whole request, and return the run id. The dashboard's
+    registry and the command line both queue runs through this.
+
+    Raises ValueError, before writing anything, when the data or the design is impossible.
+    """
+    cfg, params, (tr, va) = request.resolve(progress=progress)
+    return store.create(
+        model_cfg=cfg.to_dict(),
+        train_cfg=request.train.to_dict(),
+        data=data_description(tr, va),
+        name=request.name,
+        params=params,
+        status="queued",
+        tags=request.tags,
+        owner=owner,
+        request=request.to_dict(),
+        executor=executor,
+    )
 
 
 def run_stored(
