@@ -39,6 +39,7 @@ from cnnlab.runs._status import (
     DONE_STATUSES,
     LIVE_STATUSES,
     STATUSES,
+    TRAINER_PATIENCE,
     Status,
     lease_seconds,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "LIVE_STATUSES",
     "DONE_STATUSES",
     "LEASE_SECONDS",
+    "TRAINER_PATIENCE",
     "SCHEMA_VERSION",
     "Status",
     "RunRecord",

@@ -17,6 +17,7 @@ __all__ = [
     "INTERRUPTED_ERROR",
     "DEFAULT_LEASE_SECONDS",
     "DEFAULT_PATIENCE",
+    "TRAINER_PATIENCE",
     "lease_seconds",
     "default_patience",
     "check_status",
@@ -51,6 +52,9 @@ INTERRUPTED_ERROR = "the server stopped while this run was in progress"
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_PATIENCE = 5.0
+# What a trainer waits out instead (a local worker, a Ray actor, the thread executor): a
+# run is never lost to a lock or an outage that a page would give up on.
+TRAINER_PATIENCE = 600.0
 
 
 def _env_seconds(name: str, default: float) -> float:

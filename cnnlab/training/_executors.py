@@ -138,10 +138,10 @@ class LocalExecutor:
 
 class _ThreadRunner:
     def __init__(self, store: RunStore) -> None:
-        from cnnlab.runs import RunStore
+        from cnnlab.runs import TRAINER_PATIENCE, RunStore
 
         # Training waits out a locked or unreachable database (a page would give up).
-        self.store = RunStore(store.home, url=store.url, patience=600)
+        self.store = RunStore(store.home, url=store.url, patience=TRAINER_PATIENCE)
 
     def run(self, run_id: str) -> None:
         from cnnlab.training._run import run_stored

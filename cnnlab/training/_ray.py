@@ -40,10 +40,10 @@ class _Trainer:
     """One run on one Ray worker process."""
 
     def train(self, db_url: str, home: str, run_id: str) -> str:
-        from cnnlab.runs import RunStore
+        from cnnlab.runs import TRAINER_PATIENCE, RunStore
         from cnnlab.training._run import run_stored
 
-        store = RunStore(home, url=db_url, patience=600)
+        store = RunStore(home, url=db_url, patience=TRAINER_PATIENCE)
         run_stored(store, run_id)
         # A detached actor outlives the server that sent it; once its run is over it ends
         # itself (the sender, if still there, kills it sooner).
@@ -77,11 +77,11 @@ def actor_name(run_id: str) -> str:
 
 class _RayRunner:
     def __init__(self, store: RunStore) -> None:
-        from cnnlab.runs import RunStore
+        from cnnlab.runs import TRAINER_PATIENCE, RunStore
 
         # The row is written here only when the actor cannot: wait out a busy database
         # (a page's store would give up after seconds, and end the slot's thread).
-        self.store = RunStore(store.home, url=store.url, patience=600)
+        self.store = RunStore(store.home, url=store.url, patience=TRAINER_PATIENCE)
 
     def run(self, run_id: str) -> None:
         from cnnlab.training._fit import readable

@@ -118,7 +118,7 @@ def serve() -> None:
     conn = Client(os.environ[_ADDRESS], authkey=bytes.fromhex(os.environ[_KEY]))
     import keras
 
-    from cnnlab.runs import RunStore
+    from cnnlab.runs import TRAINER_PATIENCE, RunStore
     from cnnlab.training._fit import device_name
     from cnnlab.training._run import run_stored
 
@@ -139,7 +139,9 @@ def serve() -> None:
     conn.send(("ready", device_name()))
     # A worker waits out a locked or unreachable database for minutes: a run is never lost
     # to a lock that a page would give up on.
-    store = RunStore(os.environ["CNNLAB_HOME"], url=os.environ["CNNLAB_DB_URL"], patience=600)
+    store = RunStore(
+        os.environ["CNNLAB_HOME"], url=os.environ["CNNLAB_DB_URL"], patience=TRAINER_PATIENCE
+    )
     while (run_id := requests.get()) is not None:
         run_stored(store, run_id)
         keras.backend.clear_session()
