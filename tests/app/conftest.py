@@ -21,15 +21,27 @@ PAGES = [(file, slug) for file, slug, _icon in _APP_PAGES]
 _SLUG = dict(PAGES)
 
 
-def open_app(page_file: str = "page_home.py", *, lang: str = "en", timeout: float = 60) -> AppTest:
-    """Run the app once in ``lang``, on ``page_file``, as a link to that page opens it."""
+def link(
+    page_file: str = "page_home.py", params: dict[str, str] | None = None, *, timeout: float = 60
+) -> AppTest:
+    """The app as a link to ``page_file`` with query ``params`` opens it, not run yet (so
+    a test can set ``secrets`` or ``user`` first). The one place that names the page the
+    way a browser's first request does."""
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params["lang"] = lang
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
     # st.Page identifies a page by the hash of its url path; a browser's first request
     # names it the same way. (AppTest.switch_page can only name it after a first run.)
     at._page_hash = calc_hash(_SLUG[page_file])
-    at.run()
     return at
+
+
+def open_app(
+    page_file: str = "page_home.py", *, lang: str = "en", timeout: float = 60, **params: str
+) -> AppTest:
+    """Run the app once in ``lang``, on ``page_file``, as a link to that page (with any
+    other query ``params``) opens it."""
+    return link(page_file, {"lang": lang, **params}, timeout=timeout).run()
 
 
 @pytest.fixture(autouse=True)

@@ -8,15 +8,13 @@ import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from cnnlab.model import PRESETS, layer_table
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig
 from dashboard import state
-from tests.app.conftest import APP
+from tests.app.conftest import link
 
-PAGE_SLUG = "experiments"
 REFUSED = {
     "en": "This run belongs to someone else; only its owner or the teacher may delete it.",
     "es": "Esta ejecución es de otra persona; solo quien la creó o el profesor/a puede borrarla.",
@@ -42,11 +40,9 @@ def _run(store: RunStore, owner: str) -> str:
 
 def _open(lang: str = "en", secrets: dict | None = None) -> AppTest:
     """The app on Experiments, as a link opens it, with ``secrets`` in st.secrets."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = lang
+    at = link("page_experiments.py", {"lang": lang})
     for k, v in (secrets or {}).items():
         at.secrets[k] = v
-    at._page_hash = calc_hash(PAGE_SLUG)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -145,10 +141,9 @@ def test_a_reloaded_browser_may_delete_its_own_run(monkeypatch):
 def test_a_teacher_group_from_the_identity_provider(monkeypatch):
     store = RunStore(os.environ["CNNLAB_HOME"])
     theirs = _run(store, "user:ana@example.com")
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = link("page_experiments.py")
     at.secrets["teacher_group"] = "teachers"
     at.user = {"is_logged_in": True, "email": "zoe@example.com", "groups": ["teachers"]}
-    at._page_hash = calc_hash(PAGE_SLUG)
     at.run()
     assert "**teacher**" in _sidebar_text(at) and "zoe@example.com" in _sidebar_text(at)
     _delete_selected(at)
@@ -161,10 +156,7 @@ def test_train_stop_is_disabled_for_someone_elses_run():
     theirs = _run(store, "browser:someone-else")
     store.update(theirs, status="queued", finished=None)
     assert store.claim(theirs, host="elsewhere:1")  # training on another server
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["job"] = theirs
-    at._page_hash = calc_hash("train")
-    at.run()
+    at = link("page_train.py", {"job": theirs}).run()
     assert not at.exception, at.exception
     stop = at.button(key="train_stop")
     assert stop.disabled and stop.help == REFUSED["en"].replace("; only", ": only").replace(

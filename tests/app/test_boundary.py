@@ -79,11 +79,6 @@ def test_readable_keeps_messages_and_drops_paths():
 def test_a_real_page_error_keeps_sidebar_and_menu():
     """Pooling with an out-of-range link value: whatever the page does with it, the user
     never sees a traceback and the sidebar still works."""
-    at = AppTest.from_file(open_app.__globals__["APP"], default_timeout=60)
-    at.query_params.update({"lang": "es", "pool": "99", "k": "0"})
-    from streamlit.util import calc_hash
-
-    at._page_hash = calc_hash("pooling")
-    at.run()
+    at = open_app("page_pooling.py", lang="es", pool="99", k="0")
     assert not at.exception
     assert at.segmented_control(key="lang").value == "es"

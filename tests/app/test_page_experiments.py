@@ -313,17 +313,9 @@ def test_step6_tab_lists_the_l2_experiment(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- classroom-proof page
 def _open(lang: str = "en", **params: str):
     """The app opened on Experiments from a link with ``params`` (as a browser would)."""
-    from streamlit.testing.v1 import AppTest
-    from streamlit.util import calc_hash
+    from tests.app.conftest import open_app
 
-    from tests.app.conftest import APP
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at._page_hash = calc_hash("experiments")
-    return at.run()
+    return open_app("page_experiments.py", lang=lang, **params)
 
 
 def test_the_page_module_imports_without_drawing():

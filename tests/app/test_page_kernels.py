@@ -343,17 +343,9 @@ def test_typing_into_a_preset_makes_the_box_say_custom(lang):
 
 def _open(lang: str = "en", **params: str):
     """The app opened on Kernels from a link with ``params`` (as a browser would)."""
-    from streamlit.testing.v1 import AppTest
-    from streamlit.util import calc_hash
+    from tests.app.conftest import open_app
 
-    from tests.app.conftest import APP
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at._page_hash = calc_hash("kernels")
-    return at.run()
+    return open_app("page_kernels.py", lang=lang, **params)
 
 
 def test_the_page_module_imports_without_drawing():

@@ -189,17 +189,9 @@ def test_a_bad_keras_upload_is_refused_in_spanish():
 # ---------------------------------------------------------------- classroom-proof page
 def _open(lang: str = "en", **params: str):
     """The app opened on Train from a link with ``params`` (as a browser would)."""
-    from streamlit.testing.v1 import AppTest
-    from streamlit.util import calc_hash
+    from tests.app.conftest import open_app
 
-    from tests.app.conftest import APP
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at._page_hash = calc_hash("train")
-    return at.run()
+    return open_app("page_train.py", lang=lang, **params)
 
 
 def _settings(at) -> dict:

@@ -13,9 +13,8 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
-from tests.app.conftest import APP, PAGES
+from tests.app.conftest import PAGES, open_app
 
 # Words that are English and never Spanish (CNN terms Spanish uses as they are — kernel,
 # pooling, batch, accuracy, padding, stride — are not listed).
@@ -141,12 +140,7 @@ def english_in(texts: list[str]) -> list[str]:
 
 
 def _open(page_file: str, projector: bool) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = "es"
-    if projector:
-        at.query_params["projector"] = "1"
-    at._page_hash = calc_hash(dict((f, s) for f, s in PAGES)[page_file])
-    return at.run()
+    return open_app(page_file, lang="es", timeout=120, **({"projector": "1"} if projector else {}))
 
 
 @pytest.fixture

@@ -24,11 +24,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from dashboard import params
 from dashboard.i18n import catalog
-from tests.app.conftest import APP, PAGES
+from tests.app.conftest import APP, PAGES, link
 
 DASHBOARD = Path(APP).parent
 SLUG = dict(PAGES)
@@ -118,11 +117,7 @@ def _queries(page: str) -> hs.SearchStrategy[dict[str, str]]:
 
 
 def _open(page: str, query: dict[str, str], timeout: float = 60) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at._page_hash = calc_hash(SLUG[page])
-    return at.run()
+    return link(page, query, timeout=timeout).run()
 
 
 def _assert_runs(page: str, query: dict[str, str], timeout: float = 60) -> AppTest:
