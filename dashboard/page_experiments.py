@@ -195,7 +195,8 @@ def _live_jobs() -> None:
     if not live:
         return
     with st.container(border=True, key=f"{PAGE}_live"):
-        st.markdown(f"**{t(f'{PAGE}.live_title', n=len(live), running=reg.running)}**")
+        running = sum(j.status == "running" for j in live)  # the rows just read
+        st.markdown(f"**{t(f'{PAGE}.live_title', n=len(live), running=running)}**")
         for job in reversed(live):  # oldest first: the order they will finish
             label = ui.model_name(job.model_cfg.name)
             if job.status == "queued":
