@@ -237,13 +237,14 @@ async def _wave(url: str, pid: int, args, trainers: int) -> dict:
 
 
 def _server_runs(log: Path, since: float, until: float) -> dict[str, list[float]]:
-    """Script-run seconds per page, as the server logged them (CNNLAB_RUN_LOG)."""
+    """Script-run seconds per page, as the server logged them (CNNLAB_RUN_LOG): a whole
+    run and a fragment's own rerun (``kernels#_kernel_and_maps``) count for their page."""
     runs: dict[str, list[float]] = {}
     if log.exists():
         for line in log.read_text().splitlines():
             when, page, seconds = line.split("\t")
             if since <= float(when) <= until:
-                runs.setdefault(page, []).append(float(seconds))
+                runs.setdefault(page.split("#")[0], []).append(float(seconds))
     return runs
 
 

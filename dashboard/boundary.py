@@ -4,14 +4,17 @@ A page's exception becomes a short message in the page's language (what happened
 to do), with the details folded away and no traceback or server path; the sidebar and
 menu keep working, and the server log gets the full traceback. ``app.py`` runs every
 page through :func:`run_page`; :func:`guard` wraps widget callbacks (``on_change``,
-``on_click``), which Streamlit runs before the page.
+``on_click``), which Streamlit runs before the page; :func:`fragment` makes a page's
+section a Streamlit fragment whose own reruns go through the same boundary.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +22,9 @@ import streamlit as st
 
 from dashboard.i18n import catalog, lang, t
 
-__all__ = ["run_page", "guard", "report", "readable", "explain", "message"]
+__all__ = [
+    "run_page", "guard", "fragment", "log_run", "report", "readable", "explain", "message",
+]  # fmt: skip
 
 log = logging.getLogger("cnnlab.dashboard")
 _PENDING = "_boundary_error"  # a callback's error, shown by the page run that follows
@@ -91,6 +96,57 @@ def run_page(page: Any) -> None:
         page.run()
     except Exception as exc:  # noqa: BLE001 - the boundary: nothing reaches the user raw
         report(exc, where=f"page {getattr(page, 'url_path', '?')!r}")
+
+
+RUN_LOG = os.environ.get("CNNLAB_RUN_LOG")  # benchmarks: one line per script run
+
+
+def log_run(page: str, seconds: float) -> None:
+    """Append ``unix time, page, seconds`` to CNNLAB_RUN_LOG when it is set (the
+    benchmarks read it: a whole run is logged under the page's url path, a fragment's own
+    rerun under ``page#section``)."""
+    if RUN_LOG:
+        with open(RUN_LOG, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.time():.3f}\t{page}\t{seconds:.4f}\n")
+
+
+def _rerunning_alone() -> bool:
+    """Whether this script run is a fragment's own rerun (not the whole page)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def fragment(
+    func: Callable[..., Any], *, where: str, run_every: float | None = None
+) -> Callable[..., Any]:
+    """``func`` as a Streamlit fragment: a widget drawn by it reruns only ``func`` (with
+    the arguments of the last whole run), which keeps the rest of the page as it is.
+
+    In a whole run the page's boundary covers it. In its own rerun it is its own
+    boundary: a callback's pending error is shown, an exception becomes the same message
+    as on a page, and the rerun is logged to CNNLAB_RUN_LOG as ``where#func``.
+    ``run_every`` (seconds) reruns it by itself, as ``st.fragment``'s does.
+    """
+
+    @functools.wraps(func)
+    def section(*args: Any, **kwargs: Any) -> Any:
+        if not _rerunning_alone():
+            return func(*args, **kwargs)
+        started = time.perf_counter()
+        pending = st.session_state.pop(_PENDING, None)
+        if pending is not None:
+            report(pending, where="a widget callback")
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - see run_page
+            report(exc, where=f"{where}#{func.__name__}")
+            return None
+        finally:  # also when it stops early (st.stop, st.rerun)
+            log_run(f"{where}#{func.__name__}", time.perf_counter() - started)
+
+    return st.fragment(section, run_every=run_every)
 
 
 def guard(callback: Callable[..., Any] | None) -> Callable[..., Any] | None:

@@ -10,6 +10,7 @@ TensorFlow), ``cnnlab.viz`` draws.
 from __future__ import annotations
 
 import io
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +29,7 @@ from cnnlab.images import (
     to_gray,
 )
 from cnnlab.ops import BOUNDARIES, PADDINGS, output_size, padding_amounts
-from dashboard import params, ui
+from dashboard import boundary, params, ui
 from dashboard.boundary import guard, message
 from dashboard.i18n import t
 
@@ -44,6 +45,7 @@ UPLOAD_TYPES = ("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff")
 CUSTOM = "custom"
 PRESET_OPTIONS = (CUSTOM, *kernels.PRESETS)
 BANK_DEFAULT = ("seed_vertical_edges", "seed_horizontal_edges", "seed_outline", "gaussian")
+TABS = ("map", "step", "bank")  # sections 4-6 (ids in links: ?tab=step)
 FALLBACK_PHOTO = "camera"  # shown until an upload or a webcam picture arrives
 # The bank's chips wrap onto more lines instead of scrolling sideways under a fade (on a
 # projector the fourth chip read "No…").
@@ -108,6 +110,18 @@ def _decode(file_key: str, gray: bool, _data: bytes) -> tuple[np.ndarray, tuple[
 def _picture_of(key: str, _image: np.ndarray) -> bytes:
     """JPEG bytes of a picture that does not change with the kernel (input, crop view)."""
     return _jpeg(_image)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _grey(key: str, _image: np.ndarray) -> np.ndarray:
+    """The picture in grey (the step view's crops come from it), once per picture."""
+    return _frozen(_image if _image.ndim == 2 else to_gray(_image))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _outlined(key: str, row: int, col: int, size: int, _grey: np.ndarray) -> bytes:
+    """JPEG of the grey picture with the step view's crop outlined."""
+    return _jpeg(viz.outline(_grey, row, col, size, size))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -559,37 +573,66 @@ def _small(image: np.ndarray) -> bool:
     return max(image.shape[:2]) <= STEP_MAX
 
 
-def _output_section(
-    pic: Picture, used: np.ndarray, name: str, settings: Settings, fig_style: viz.FigStyle
-) -> np.ndarray | None:
-    """Section 4: input and activation map side by side; the map is kept for Pooling.
-    Returns the map, or None when there is none to show (a message says why)."""
-    st.subheader(t("kernels.output_title"))
+class Output(NamedTuple):
+    """Section 4's map of this run, computed once for the tabs and for Pooling."""
+
+    result: np.ndarray  # (H_out, W_out) or, per channel on colour, (H_out, W_out, 3)
+    lo: float  # its range
+    hi: float
+    flat: np.ndarray  # (H_out, W_out): the map itself, or the mean of its channels
+
+
+def _channel_mean(x: np.ndarray) -> np.ndarray:
+    """(H, W, 3) → (H, W) float32: the channels' mean (quicker than ``mean(axis=2)``)."""
+    return (x[..., 0] + x[..., 1] + x[..., 2]) / np.float32(3)
+
+
+def _compute_map(pic: Picture, used: np.ndarray, name: str, settings: Settings) -> Output | None:
+    """The activation map of ``used`` on the picture, kept for Pooling (2-D, at most
+    CARRY_SIDE). None when there is none to show; a message then says why."""
     image = pic.image
     h_in, w_in = image.shape[:2]
     kh = used.shape[0]
     if settings.padding == "valid" and kh > min(h_in, w_in):
         ui.error_box(t("kernels.valid_too_big", k=kh, h=h_in, w=w_in))
         return None
-    with np.errstate(over="ignore"):  # huge weights: said below, not warned on the server
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: said below
         result = sliding.apply_kernel(
             image, used, padding=settings.padding, stride=settings.stride,
             boundary=settings.boundary, convolve=settings.convolve, summed=pic.summed,
             relu=settings.relu,
         )  # fmt: skip
-    if not np.isfinite(result).all():
+        lo, hi = float(result.min()), float(result.max())  # NaN or ±inf when it overflowed
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         ui.error_box(t("kernels.overflow"))
         return None
+    flat = result if result.ndim == 2 else _channel_mean(result)
+    kernel_label = t("kernels.my_kernel") if name == CUSTOM else t(f"kernels.preset_{name}")
+    st.session_state["carry_map"] = {
+        "map": shrink_map(flat, CARRY_SIDE),
+        "label": t("kernels.carry_label", kernel=kernel_label, image=pic.name),
+    }
+    return Output(result, lo, hi, flat)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _image_range(key: str, _image: np.ndarray) -> tuple[str, str]:
+    return _range_text(_image)
+
+
+def _output_section(pic: Picture, out: Output, settings: Settings, fig_style: viz.FigStyle) -> None:
+    """Section 4: input and activation map side by side."""
+    image, result = pic.image, out.result
     small = _small(image)
-    lo_in, hi_in = _range_text(image)
-    lo_out, hi_out = _range_text(result)
+    lo_in, hi_in = _image_range(pic.key, image)
+    lo_out, hi_out = _num(out.lo), _num(out.hi)
     left, right = st.columns(2, gap="medium")
     with left:
         if small:
             st.html(viz.grid_html(image.astype(np.float32), style=fig_style, signed=False,
                                   max_width=440))  # fmt: skip
         else:
-            st.image(_picture_of(pic.key, image), width="stretch")
+            st.image(_picture_of(pic.key, image), width="stretch", output_format="JPEG")
         st.caption(t("kernels.input_caption", shape=image.shape, dtype=image.dtype, lo=lo_in,
                      hi=hi_in))  # fmt: skip
     with right:
@@ -599,20 +642,13 @@ def _output_section(
             picture = viz.colorize(
                 result, signed=settings.signed, signed_cmap=fig_style.signed_cmap
             )
-            st.image(_jpeg(picture), width="stretch")
+            st.image(_jpeg(picture), width="stretch", output_format="JPEG")
         st.caption(t("kernels.map_caption", shape=result.shape, lo=lo_out, hi=hi_out))
         if result.ndim == 3:
             how = t("kernels.map_rgb_signed") if settings.signed else t("kernels.map_rgb_abs")
             st.caption(t("kernels.map_rgb_note", how=how))
-    if not np.any(result):
+    if out.lo == out.hi == 0:
         st.info(t("kernels.flat_map"), icon=":material/info:")
-    # The map other pages (Pooling) can pick up: 2-D, the one shown.
-    kernel_label = t("kernels.my_kernel") if name == CUSTOM else t(f"kernels.preset_{name}")
-    st.session_state["carry_map"] = {
-        "map": shrink_map(result if result.ndim == 2 else result.mean(axis=2), CARRY_SIDE),
-        "label": t("kernels.carry_label", kernel=kernel_label, image=pic.name),
-    }
-    return result
 
 
 def _formula(n: int, k: int, settings: Settings, symbol: str) -> str:
@@ -642,7 +678,7 @@ def _formula_section(image: np.ndarray, k: int, settings: Settings) -> None:
 def _crop(pic: Picture) -> np.ndarray:
     """A big picture's crop for the step view (grey), chosen with three sliders."""
     st.caption(t("kernels.step_photo_note"))
-    grey = pic.image if pic.image.ndim == 2 else to_gray(pic.image)
+    grey = _grey(pic.key, pic.image)
     h, w = grey.shape
     cs1, cs2, cs3 = st.columns(3)
     with cs1:
@@ -666,8 +702,7 @@ def _crop(pic: Picture) -> np.ndarray:
         )  # fmt: skip
     size, row, col = sliding.clamp_crop(grey.shape, size, row, col)
     with st.expander(t("kernels.crop_where"), expanded=False, icon=":material/crop:"):
-        where = f"{pic.key}:{row}:{col}:{size}"
-        st.image(_picture_of(where, viz.outline(grey, row, col, size, size)), width=320)
+        st.image(_outlined(pic.key, row, col, size, grey), width=320)
     return grey[row : row + size, col : col + size].astype(np.float32)
 
 
@@ -751,7 +786,6 @@ def _step_section(
 ) -> None:
     """Section 5: the window walks over the input (or a crop of a photo), one click at a
     time or by itself."""
-    st.subheader(t("kernels.step_title"))
     st.caption(t("kernels.step_lead"))
     if _small(pic.image):
         image = pic.image
@@ -800,15 +834,40 @@ def _bank_choice(used: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return filters
 
 
+def _mine_map(pic: Picture, settings: Settings, out: Output) -> np.ndarray | None:
+    """The bank's map of one's own kernel, read off the output's map when it is the same
+    filter (no second convolution on a kernel edit), else None.
+
+    The bank's filter is the kernel ÷ C on each of the C channels: on grey that is the
+    output itself; on colour the mean of the per-channel maps, or the summed map ÷ C;
+    not after ReLU, which the output applies per channel and the bank after the sum.
+    →  (H_out, W_out)
+    """
+    if pic.image.ndim == 2:
+        return out.result
+    if settings.relu:
+        return None
+    return out.flat if out.result.ndim == 3 else out.result / np.float32(pic.image.shape[2])
+
+
 def _bank_grid(
     pic: Picture, filters: list[tuple[str, np.ndarray]], side: int, settings: Settings,
-    fig_style: viz.FigStyle,
+    fig_style: viz.FigStyle, mine: np.ndarray | None,
 ) -> None:  # fmt: skip
-    """The bank's maps, a few per row, each under its kernel's name."""
+    """The bank's maps, a few per row, each under its kernel's name. ``mine``: the map of
+    the first filter, already computed (see :func:`_mine_map`), or None."""
     maps, pictures, ranges = [], [], []
-    for _label, k in filters:
-        fitted = tuple(tuple(float(v) for v in row) for row in kernels.fit(k, side))
-        m, jpeg, lo, hi = _filter_map(pic.key, fitted, settings, fig_style.signed_cmap, pic.image)
+    for f, (_label, k) in enumerate(filters):
+        if f == 0 and mine is not None and k.shape[0] == side:
+            colored = viz.colorize(
+                sliding.every_nth(mine), signed=settings.signed, signed_cmap=fig_style.signed_cmap
+            )
+            m, jpeg, (lo, hi) = mine, _jpeg(colored), _range_text(mine)
+        else:
+            fitted = tuple(tuple(float(v) for v in row) for row in kernels.fit(k, side))
+            m, jpeg, lo, hi = _filter_map(
+                pic.key, fitted, settings, fig_style.signed_cmap, pic.image
+            )
         maps.append(m)
         pictures.append(jpeg)
         ranges.append((lo, hi))
@@ -839,10 +898,10 @@ def _bank_grid(
 
 
 def _bank_section(
-    pic: Picture, used: np.ndarray, settings: Settings, fig_style: viz.FigStyle
+    pic: Picture, used: np.ndarray, settings: Settings, fig_style: viz.FigStyle, out: Output
 ) -> None:
-    """Section 6: several kernels at once, as one conv layer with F filters."""
-    st.subheader(t("kernels.bank_title"))
+    """Section 6: several kernels at once, as one conv layer with F filters. ``out``: the
+    map of ``used`` (section 4)."""
     st.caption(t("kernels.bank_lead"))
     filters = _bank_choice(used)
     if not filters:
@@ -852,23 +911,44 @@ def _bank_section(
     h, w = pic.image.shape[:2]
     if settings.padding == "valid" and side > min(h, w):
         return
-    _bank_grid(pic, filters, side, settings, fig_style)
+    mine = _mine_map(pic, settings, out) if filters[0][1] is used else None
+    _bank_grid(pic, filters, side, settings, fig_style, mine)
 
 
 # ------------------------------------------------------------------ the page -------
+def _kernel_and_maps(
+    kernel_box, results_box, pic: Picture, settings: Settings, fig_style: viz.FigStyle
+) -> None:
+    """Sections 1 and 4–6, one fragment: a kernel edit reruns only these (the picture and
+    the settings come from the last whole run; changing them reruns the page). Sections
+    4–6 are tabs, and only the open one is drawn."""
+    with kernel_box:
+        used, name = _kernel_section(fig_style)
+    with results_box:
+        out = _compute_map(pic, used, name, settings)
+        if out is None:
+            return
+        tab, box = ui.tabs("kernels_tab", TABS, "kernels.tab_", url="tab")
+        with box:
+            if tab == "map":
+                _output_section(pic, out, settings, fig_style)
+                _formula_section(pic.image, used.shape[0], settings)
+            elif tab == "step":
+                _step_section(pic, used, settings, fig_style)
+            else:
+                _bank_section(pic, used, settings, fig_style, out)
+
+
 def render() -> None:
     """The Kernels page: kernel, image, settings, map, step view, bank."""
     ui.header("kernels")
     fig_style = _figure_style()
-    used, name = _kernel_section(fig_style)
+    kernel_box = st.container()
     pic = _image_section()
     settings = _controls_section()
-    result = _output_section(pic, used, name, settings, fig_style)
-    if result is None:
-        return
-    _formula_section(pic.image, used.shape[0], settings)
-    _step_section(pic, used, settings, fig_style)
-    _bank_section(pic, used, settings, fig_style)
+    results_box = st.container()
+    maps = boundary.fragment(_kernel_and_maps, where="kernels")
+    maps(kernel_box, results_box, pic, settings, fig_style)
 
 
 if __name__ == "__main__":

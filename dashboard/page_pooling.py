@@ -10,14 +10,16 @@ promises of pooling: fewer pixels and robustness to small shifts. No TensorFlow 
 
 from __future__ import annotations
 
+import io
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from cnnlab import images, pooling, viz
 from cnnlab.ops import correlate2d, global_pool2d, output_size
-from dashboard import params, ui
+from dashboard import boundary, params, ui
 from dashboard.boundary import message
 from dashboard.i18n import t
 
@@ -43,14 +45,18 @@ class Pool(NamedTuple):
 
 
 # ---------------------------------------------------------------- inputs (cached) ----
-@st.cache_data(show_spinner=False, max_entries=32)
+# cache_resource: one read-only array for every session (no copy per run, and
+# ``ui.shared`` digests it once).
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _photo(name: str, course_size: bool) -> np.ndarray:
     gray = images.sample(name, gray=True)
-    return (
+    photo = np.array(
         pooling.fit_to(gray, pooling.COURSE_PHOTO_SHAPE)
         if course_size
         else images.thumbnail(gray, MAX_SIDE)
     )
+    photo.setflags(write=False)
+    return photo
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -493,6 +499,25 @@ def _stride_section(photo: np.ndarray, pool: Pool) -> None:
     )
 
 
+def _global_pool(
+    photo: np.ndarray, relu: bool
+) -> tuple[tuple[int, ...], list[bytes], np.ndarray, np.ndarray]:
+    """The feature bank's maps of a photo, pooled globally: (the stack's shape (H, W, C),
+    a JPEG of each map between its 1st and 99th percentile, GAP (C,), GMP (C,)).
+    Built once per photo for every session (``ui.shared``): the maps do not change with
+    the pooling settings."""
+    stack = pooling.feature_stack(photo.astype(np.float32) / 255.0, relu=relu)
+    pictures = []
+    for i in range(stack.shape[2]):
+        ch = stack[:, :, i]
+        lo, hi = (float(v) for v in np.percentile(ch, [1, 99]))
+        buf = io.BytesIO()
+        Image.fromarray(viz.to_uint8(ch, lo, hi)).save(buf, "JPEG", quality=90)
+        pictures.append(buf.getvalue())
+    gap, gmp = global_pool2d(stack, mode="avg"), global_pool2d(stack, mode="max")
+    return stack.shape, pictures, gap, gmp
+
+
 def _global_section(photo: np.ndarray, photo_label: str) -> None:
     """Global pooling of a small bank of feature maps: what GAP hands the classifier."""
     style = ui.style()
@@ -505,19 +530,15 @@ def _global_section(photo: np.ndarray, photo_label: str) -> None:
         url=params.Flag("prelu"),
         help=t("pooling.relu_help"),
     )
-    stack = ui.shared(pooling.feature_stack, photo.astype(np.float32) / 255.0, relu=relu)
+    shape, pictures, gap, gmp = ui.shared(_global_pool, photo, relu)
     channel_names = [t(f"pooling.ks_{n}") for n in pooling.FEATURE_BANK]  # short names
-    channels = stack.shape[2]
-    st.markdown(t("pooling.global_intro", shape=stack.shape, c=channels, photo=photo_label))
+    channels = shape[2]
+    st.markdown(t("pooling.global_intro", shape=shape, c=channels, photo=photo_label))
     per_row = 3 if ui.projector() else channels
     for start in range(0, channels, per_row):
         for i, col in enumerate(st.columns(per_row), start=start):
             if i < channels:
-                ch = stack[:, :, i]
-                clo, chi = (float(v) for v in np.percentile(ch, [1, 99]))
-                col.image(viz.to_uint8(ch, clo, chi), caption=channel_names[i], width="stretch")
-    gap = global_pool2d(stack, mode="avg")
-    gmp = global_pool2d(stack, mode="max")
+                col.image(pictures[i], caption=channel_names[i], width="stretch")
     fig_bars = ui.shared(
         viz.global_bars_figure,
         channel_names,
@@ -541,8 +562,13 @@ def _global_section(photo: np.ndarray, photo_label: str) -> None:
 
 # ------------------------------------------------------------------ the page -------
 def render() -> None:
-    """The Pooling page: what to pool, how, and then what pooling buys."""
+    """The Pooling page: what to pool, how, and then what pooling buys. The page's body
+    is one fragment: its widgets rerun the body, not the sidebar and the menu."""
     ui.header("pooling")
+    boundary.fragment(_body, where="pooling")()
+
+
+def _body() -> None:
     source = _source_choice()
     photo, photo_label = _photo_section()
     pool = _controls_section()

@@ -6,7 +6,9 @@ in session state and the URL (``?lang=es&projector=1``), so a teacher can share 
 
 from __future__ import annotations
 
+import hashlib
 import math
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,7 @@ __all__ = [
     "initial_value",
     "safe_name",
     "widget",
+    "tabs",
     "draft_widget",
     "labelled",
     "refresh_labels",
@@ -169,6 +172,31 @@ def widget(
     if url:
         st.query_params[params.spec_for(url, default).name] = params.encode(value)
     return value
+
+
+def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -> tuple[str, Any]:
+    """Tabs of which only the open one runs: returns (its id, its container).
+
+    ``st.session_state[key]`` holds the open tab's id (one of ``ids``; kept across page
+    switches and, with ``url``, in ``?<url>=``); the labels are the catalog texts
+    ``<prefix><id>``. Streamlit's tab widget holds a label, so it gets a key per language
+    (a switch makes a fresh one, opened on the same id) and its label is read back as an
+    id. The page draws only into the returned container; the hidden tabs stay empty.
+    """
+    choice = params.Choice(url, tuple(ids)) if url else None
+    initial_value(key, ids[0], choice, valid=lambda v: v in ids)
+    names = {i: t(f"{prefix}{i}") for i in ids}
+    widget_key = f"{key}__{lang()}"
+    boxes = st.tabs(
+        list(names.values()), default=names[st.session_state[key]], key=widget_key,
+        on_change="rerun",
+    )  # fmt: skip
+    by_name = {name: i for i, name in names.items()}
+    chosen = by_name.get(st.session_state.get(widget_key), st.session_state[key])
+    st.session_state[key] = st.session_state[_KEEP][key] = chosen
+    if url:
+        st.query_params[url] = chosen
+    return chosen, boxes[list(ids).index(chosen)]
 
 
 def draft_widget(
@@ -382,9 +410,45 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}  # id → (the array, its digest)
+
+
+def _read_only(a: np.ndarray) -> bool:
+    """Whether nobody can write ``a``'s memory: it and every array it is a view of are
+    unwritable, down to memory of their own or immutable bytes."""
+    owner: object = a
+    while isinstance(owner, np.ndarray):
+        if owner.flags.writeable:
+            return False
+        owner = owner.base
+    return owner is None or isinstance(owner, bytes)
+
+
+def _array_digest(a: np.ndarray) -> bytes:
+    """A key for an array argument of :func:`shared`: its shape, dtype and bytes' digest.
+
+    A read-only array whose memory nobody can write (a shared result, frozen by
+    :func:`_freeze`) is digested once and remembered while it lives: a page passes the
+    same maps to several builders on every rerun, and hashing them again was a fifth of
+    the Pooling page's time. Any other array is digested every time.
+    """
+    frozen = _read_only(a)
+    if frozen:
+        hit = _DIGESTS.get(id(a))
+        if hit is not None and hit[0]() is a:
+            return hit[1]
+    h = hashlib.blake2b(f"{a.shape}{a.dtype.str}".encode(), digest_size=20)
+    h.update(np.ascontiguousarray(a).data)
+    digest = h.digest()
+    if frozen:
+        key = id(a)
+        _DIGESTS[key] = (weakref.ref(a, lambda _ref, key=key: _DIGESTS.pop(key, None)), digest)
+    return digest
+
+
 # Streamlit's hasher walks a dataclass field by field (slower than drawing a figure from
 # it); a LayerRow's repr names every field, so it is an exact and quick key.
-_HASH_FUNCS = {LayerRow: repr}
+_HASH_FUNCS = {LayerRow: repr, np.ndarray: _array_digest}
 
 
 @st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=_HASH_FUNCS)

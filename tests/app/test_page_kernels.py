@@ -22,10 +22,16 @@ COURSE_TABLE = np.array(
 )
 
 
-def _kernels(lang: str = "en"):
-    at = open_app("page_kernels.py", lang=lang)
+def _kernels(lang: str = "en", **params: str):
+    at = open_app("page_kernels.py", lang=lang, **params)
     assert not at.exception, at.exception
     return at
+
+
+def _show(at, tab: str, lang: str = "en"):
+    """Open one of the tabs of sections 4-6 (as a click on it does), then rerun."""
+    at.session_state[f"kernels_tab__{lang}"] = catalog(lang)[f"kernels.tab_{tab}"]
+    return at.run()
 
 
 def _edit(at, edits: dict[int, dict[str, str]]):
@@ -52,11 +58,17 @@ def test_opens_on_the_seed_matrix_with_the_seed_table(lang):
     assert_array_equal(carry["map"], COURSE_TABLE)
     assert catalog(lang)["kernels.matrix_name"] in carry["label"]
     assert not at.error
-    # the step view starts on the first window: the table's first number
-    assert at.session_state["kernels_step_value"] == -4
     assert any("H_{out}" in x.value and "= 5" in x.value for x in at.latex)
     before = catalog(lang)["kernels.sub_before"]  # the formula speaks the page's language
     assert any(rf"p_{{\text{{{before}}}}}" in x.value for x in at.latex)
+    # only the open tab is drawn: the step view is not, until its tab opens
+    assert at.session_state["kernels_tab"] == "map"
+    assert "kernels_next" not in [b.key for b in at.button]
+    at = _show(at, "step", lang)
+    assert at.session_state["kernels_tab"] == "step" and not at.latex
+    assert at.query_params["tab"] == "step"
+    # the step view starts on the first window: the table's first number
+    assert at.session_state["kernels_step_value"] == -4
 
 
 def test_editing_a_cell_changes_the_map():
@@ -134,7 +146,7 @@ def test_padding_stride_boundary_and_operation():
 
 
 def test_step_view_walks_the_windows():
-    at = _kernels()
+    at = _kernels(tab="step")
     at.button(key="kernels_next").click().run()
     assert at.session_state["kernels_step"] == 2
     assert at.session_state["kernels_step_value"] == COURSE_TABLE[0, 1]
@@ -154,7 +166,7 @@ def test_step_view_walks_the_windows():
 
 
 def test_step_view_on_a_photo_crop():
-    at = _kernels()
+    at = _kernels(tab="step")
     at.radio(key="kernels_source").set_value("photo").run()
     at.slider(key="kernels_crop_size").set_value(4).run()
     at.slider(key="kernels_crop_row").set_value(100).run()
@@ -201,7 +213,7 @@ def test_normalise_random_and_zero_sum():
 
 
 def test_kernel_bank_is_a_conv_layer():
-    at = _kernels()
+    at = _kernels(tab="bank")
     at.multiselect(key="kernels_bank").set_value(["sobel_x", "sobel_y"]).run()
     at.toggle(key="kernels_bank_mine").set_value(False).run()
     text = " ".join(c.value for c in at.caption)
@@ -365,7 +377,7 @@ def test_opens_in_projector_mode(lang):
 
 
 def test_language_and_projector_switches_keep_the_chosen_ids():
-    at = _kernels()
+    at = _kernels(tab="bank")
     at.radio(key="kernels_source").set_value("photo").run()
     at.selectbox(key="kernels_sample").set_value("coins").run()
     at.selectbox(key="kernels_preset").set_value("laplacian").run()
@@ -376,7 +388,7 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
     chosen = {
         "kernels_source": "photo", "kernels_sample": "coins", "kernels_preset": "laplacian",
         "kernels_padding": "full", "kernels_boundary": "reflect", "kernels_op": "convolve",
-        "kernels_bank": ["sobel_x", "emboss"],
+        "kernels_bank": ["sobel_x", "emboss"], "kernels_tab": "bank",
     }  # fmt: skip
     before = _map(at).copy()
     for lang, projector in [("es", False), ("es", True), ("en", True), ("en", False)]:

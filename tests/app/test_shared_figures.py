@@ -147,3 +147,29 @@ def test_figures_use_the_page_language_number_separators():
         specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
         assert specs and all(s["layout"]["separators"] == SEPARATORS[lang] for s in specs)
     assert SEPARATORS["es"] == ".\u00a0" and SEPARATORS["en"] == ".,"
+
+
+def test_array_keys_follow_the_values_and_read_only_ones_are_digested_once():
+    """An array that can still change is digested on every call; one nobody can write
+    (a shared result) once while it lives; a read-only view of a writable array is not
+    read-only."""
+    live = np.arange(10.0)
+    before = ui._array_digest(live)
+    live[0] = 5.0
+    assert ui._array_digest(live) != before and id(live) not in ui._DIGESTS
+    frozen = np.arange(10.0)
+    frozen.setflags(write=False)
+    assert ui._read_only(frozen) and ui._read_only(frozen[2:])
+    assert ui._array_digest(frozen) == ui._array_digest(np.arange(10.0))
+    assert id(frozen) in ui._DIGESTS
+    view = live[:]
+    view.setflags(write=False)
+    assert not ui._read_only(view)
+    seen = ui._array_digest(view)
+    live[1] = 7.0
+    assert ui._array_digest(view) != seen
+    assert ui._array_digest(np.zeros((2, 3))) != ui._array_digest(np.zeros((3, 2)))
+    assert ui._array_digest(np.zeros(3, np.float32)) != ui._array_digest(np.zeros(3))
+    key = id(frozen)
+    del frozen
+    assert key not in ui._DIGESTS  # forgotten with the array

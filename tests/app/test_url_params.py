@@ -44,6 +44,7 @@ PAGE_PARAMS: dict[str, dict[str, tuple[str, ...]]] = {
         "img": ("coins", "camera"), "rgbmode": ("sum",), "pad": ("valid", "full"),
         "fill": ("reflect", "wrap"), "stride": ("2", "8"), "cmap": ("abs",),
         "op": ("convolve",), "relu": ("1",), "bank": ("sobel_x,gaussian", ""),
+        "tab": ("map", "step", "bank"),
     },
     "page_pooling.py": {
         "source": ("kernels", "seed", "photo", "matrix"), "photo": ("coins",),

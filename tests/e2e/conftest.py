@@ -86,17 +86,23 @@ def server(tmp_path_factory, browser):
     """A real `streamlit run dashboard/app.py` on a free loopback port, one per session.
 
     While it is fresh, it shows the three light pages once (``server["light_pages"]``).
+    Each script run is logged to ``server["run_log"]`` (CNNLAB_RUN_LOG: time, page, s).
     """
     _browser_or_skip()
     home = tmp_path_factory.mktemp("cnnlab_home")
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed in teardown
-    proc, url = serve.start(env={"CNNLAB_HOME": str(home), "PYTHONUNBUFFERED": "1"}, log=log)
+    env = {
+        "CNNLAB_HOME": str(home),
+        "PYTHONUNBUFFERED": "1",
+        "CNNLAB_RUN_LOG": str(home / "runs.log"),
+    }
+    proc, url = serve.start(env=env, log=log)
     try:
         healthy_at = serve.wait_healthy(url)
         light = _light_pages_first(browser, url, proc.pid)
         yield {
             "url": url, "healthy_at": healthy_at, "proc": proc, "log": home / "server.log",
-            "light_pages": light,
+            "light_pages": light, "run_log": home / "runs.log",
         }  # fmt: skip
     finally:
         serve.stop(proc)

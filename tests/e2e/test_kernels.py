@@ -14,15 +14,54 @@ pytestmark = pytest.mark.e2e
 
 
 def _scroll_to(page, text: str) -> None:
-    heading = page.get_by_role("heading", name=text).first
-    heading.wait_for()
-    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    tab = page.get_by_role("tab", name=text).first
+    tab.wait_for()
+    tab.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(400)
+
+
+def _open_tab(page, text: str) -> None:
+    """Click one of the tabs of sections 4-6 and wait for its content."""
+    page.get_by_role("tab", name=text).first.click()
+    wait_idle(page)
+    _scroll_to(page, text)
+
+
+def _runs(server) -> list[str]:
+    """The pages (or ``page#section`` fragments) of the server's script runs so far."""
+    log = server["run_log"]
+    return [line.split("\t")[1] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_a_kernel_edit_reruns_only_the_kernel_and_its_maps(page, app_url, server):
+    """Random kernel and the tabs rerun the kernel-and-maps fragment alone; a setting
+    (padding) reruns the page; only the open tab's content is on the page."""
+    open_page(page, f"{app_url}/kernels?lang=en&src=photo&img=astronaut&color=rgb")
+    assert page.get_by_role("button", name="Next ▶").count() == 0  # step tab closed
+    before = len(_runs(server))
+    caption = page.get_by_text("Activation map (512, 512, 3)").first
+    old_k = page.url
+    page.get_by_role("button", name="Random kernel").click()
+    page.wait_for_function("u => location.href !== u", arg=old_k, timeout=60_000)
+    wait_idle(page)
+    assert caption.is_visible()
+    assert _runs(server)[before:] == ["kernels#_kernel_and_maps"]
+    _open_tab(page, "5 · Step by step")
+    assert page.get_by_role("button", name="Next ▶").is_visible()
+    assert "tab=step" in page.url
+    assert _runs(server)[before + 1 :] == ["kernels#_kernel_and_maps"]
+    box = page.get_by_role("combobox", name="Padding").first
+    box.click()
+    box.fill("valid")
+    box.press("Enter")
+    wait_idle(page)
+    assert "kernels" in _runs(server)[before + 2 :]
+    assert page.get_by_role("button", name="Next ▶").is_visible()  # still on its tab
 
 
 def test_step_view_walks_the_seed_matrix_on_a_projector(page, app_url):
     open_page(page, f"{app_url}/kernels?lang=en&projector=1")
-    _scroll_to(page, "5 · Step by step")
+    _open_tab(page, "5 · Step by step")
     assert page.get_by_text("Position 1 of 25").is_visible()
     for i in range(2, 9):  # row 2, column 3 of the map; one click lands one step
         page.get_by_role("button", name="Next ▶").click()
@@ -41,14 +80,14 @@ def test_step_view_walks_the_seed_matrix_on_a_projector(page, app_url):
 def test_a_photo_through_an_edge_kernel(page, app_url):
     k = "-1,0,1,-1,0,1,-1,0,1"  # the notebook's vertical-edge kernel
     open_page(page, f"{app_url}/kernels?lang=en&src=photo&img=camera&k={k}")
-    _scroll_to(page, "4 · Input and activation map")
+    _scroll_to(page, "4 · Input and map")
     images = page.locator("[data-testid='stImage'] img")
     images.first.wait_for()
     assert images.count() >= 2
     assert page.get_by_text("Activation map (512, 512)").first.is_visible()
     shot(page, "kernels_photo_edges")
     open_page(page, f"{app_url}/kernels?lang=es&src=photo&img=chelsea&color=rgb&k={k}")
-    _scroll_to(page, "4 · Entrada y mapa de activación")
+    _scroll_to(page, "4 · Entrada y mapa")
     assert page.get_by_text("Mapa de activación (300, 451, 3)").first.is_visible()
 
 
@@ -97,7 +136,7 @@ def test_uploads_good_and_bad(page, app_url, tmp_path):
 def test_bank_chips_are_never_cut_on_a_projector(page, app_url):
     """The kernel bank's chips wrap onto more lines; none ends in "…" or hides under
     the fade at the right (on the projector the fourth one used to read "No…")."""
-    open_page(page, f"{app_url}/kernels?lang=es&projector=1")
+    open_page(page, f"{app_url}/kernels?lang=es&projector=1&tab=bank")
     box = page.locator(".st-key-kernels_bank [data-testid='stMultiSelectTagsContainer']")
     box.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(300)
