@@ -23,8 +23,11 @@ bounded: it should end where the first ended, not above.
 The browsers stand in for 30 students' own computers. On one 2-core machine they would
 take most of the CPU (measured: about 80 %), so they run at idle priority (SCHED_IDLE;
 ``--browser-idle 0`` turns it off) and the server is served first, as on its own box.
-Targets on a 2-core machine: no errors, server p95 of kernel reruns <= 1.5 s while the
-trainings run. Bounded: every wait has a time-out and the script stops by itself; traffic
+Goals on a 2-core machine: no errors; server-side p95 of Kernels and Pooling reruns under
+0.5 s while the trainings run, and the second class no slower than the first (within 10 %);
+every training finished and saved. Each wave also reports what one student costs the
+server (CPU seconds per minute of class, memory per session) for README.md's sizing.
+Bounded: every wait has a time-out and the script stops by itself; traffic
 goes only to 127.0.0.1.
 
 The runs go to SQLite in a temporary ``CNNLAB_HOME`` unless ``--db URL`` names another
@@ -64,6 +67,7 @@ import serve  # benchmarks/serve.py, beside this script
 CHROMIUM = serve.CHROMIUM
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 IDLE = "[data-test-script-state='notRunning']"
+P95_GOAL_S = 0.5  # server-side rerun p95 of Kernels and Pooling, every wave (issue 21)
 
 
 def _rss_mb(pid: int) -> float:
@@ -325,15 +329,30 @@ def main() -> int:
             cpu["browsers_and_rest"] = cpu["machine"] - cpu["server"] - cpu["training"]
             server_runs = _server_runs(run_log, t0, time.time())
             errors += out["errors"]
+            students = args.sessions - trainers
+            rss_peak = max(out["rss"] or [float("nan")])
             report[f"wave_{wave}"] = {
                 "trainers": trainers,
+                # What a machine needs per student (the sizing table in README.md): the
+                # server's CPU seconds per student per minute of class, and the memory
+                # the class added to the server, per session.
+                "per_student": {
+                    "server_cpu_s_per_min": round(cpu["server"] / args.sessions / (wall / 60), 2),
+                    "server_mb": round(
+                        (rss_peak - report["server_rss_start_mb"]) / args.sessions, 1
+                    ),
+                    "students": students,
+                },
+                "training_cpu_s_per_trainer": round(cpu["training"] / trainers, 1)
+                if trainers
+                else 0,
                 "wall_s": round(wall, 1),
                 "server_rerun": {k: _latency(v) for k, v in sorted(server_runs.items())},
                 "browser_rerun": {k: _latency(out[k]) for k in ("kernels", "pooling")},
                 "errors": out["errors"],
                 "messages": out["messages"][:10],
                 "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
-                "server_rss_peak_mb": round(max(out["rss"] or [float("nan")])),
+                "server_rss_peak_mb": round(rss_peak),
                 "server_rss_after_mb": round(_rss_mb(server.pid)),
             }
             if wave == 1:
@@ -353,12 +372,17 @@ def main() -> int:
     finally:
         serve.stop(server)
     print(json.dumps(report, indent=2))
-    kernels = report["wave_1"]["server_rerun"].get("kernels", {"p95_s": float("inf")})
-    ok = (
-        report["errors"] == 0
-        and kernels["p95_s"] <= 1.5
-        and report["runs"].count("finished") == args.trainers
-    )
+    ok = report["errors"] == 0 and report["runs"].count("finished") == args.trainers
+    for wave in range(1, args.waves + 1):
+        for page in ("kernels", "pooling"):
+            p95 = report[f"wave_{wave}"]["server_rerun"].get(page, {"p95_s": float("inf")})["p95_s"]
+            first = report["wave_1"]["server_rerun"].get(page, {"p95_s": 0.0})["p95_s"]
+            slower = wave > 1 and p95 > 1.1 * first + 0.02  # the next class no slower
+            if p95 > P95_GOAL_S or slower:
+                than = f", first class {first:.2f} s" if wave > 1 else ""
+                print(f"wave {wave}, {page}: server p95 {p95:.2f} s (goal {P95_GOAL_S} s{than})")
+                ok = False
+    print("OK" if ok else "NOT within the goals")
     return 0 if ok else 1
 
 
