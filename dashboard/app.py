@@ -9,12 +9,12 @@ lists the pages, :func:`main` draws the app (``streamlit run`` and Streamlit's
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit import delta_generator as _delta_generator
 from streamlit.runtime.scriptrunner import script_runner as _script_runner
 
 from cnnlab.backend import compute_info
@@ -33,6 +33,15 @@ PAGES = [
     ("page_experiments.py", "experiments", ":material/science:"),
 ]
 
+# What the pages import beyond Home (SciPy's ndimage: Kernels' and Pooling's correlations;
+# not Keras: Train and Inspect warm that up themselves), imported in the background after
+# a server's first script run (state.warm_pages).
+WARM_MODULES = [
+    "pandas",
+    "scipy.ndimage",
+    *(f"dashboard.{file.removesuffix('.py')}" for file, _, _ in PAGES),
+]
+
 
 def _sidebar() -> None:
     # Seed the global settings first, so that every label below is in the right language.
@@ -46,7 +55,7 @@ def _sidebar() -> None:
             key="lang",
             default="en",
             url=params.Choice("lang", LANGS),
-            format_func=LANGS.get,
+            format_func=_lang_label,
         )
         if st.session_state.get("lang") not in LANGS:  # a click can deselect it
             st.session_state["_keep"]["lang"] = "en"
@@ -69,6 +78,28 @@ def _sidebar() -> None:
                 st.caption(t("common.keras_not_loaded"))
 
 
+def _lang_label(code: str) -> str:
+    """A language's name on the sidebar's switch, after a space (the button shows none).
+
+    Streamlit looks for an emoji at the start of each option's first word, and a first
+    word that is not ASCII ("Español") made it load and compile its emoji catalog: ~0.1 s
+    of a fresh server's first render. After the space, the first word is empty.
+    """
+    return " " + LANGS[code]
+
+
+def _skip_direct_run_warning() -> None:
+    """Mark Streamlit's "run me with streamlit run" warning as shown already.
+
+    Before the first element of a process, Streamlit checks whether it runs in a REPL by
+    ``inspect.stack()``: reading the source of every frame of the script run and a pass
+    over ``sys.modules``, ~0.05-0.1 s of a fresh server's first render (less for a bare
+    app). CNN Lab always runs under ``streamlit run`` or ``AppTest``: the check can only
+    say no.
+    """
+    _delta_generator._use_warning_has_been_displayed = True
+
+
 def _clean_problem_modules() -> None:
     """Streamlit's post-run cleanup, without ``keras.backend.clear_session()``.
 
@@ -83,19 +114,11 @@ def _clean_problem_modules() -> None:
         plt.close("all")
 
 
-RUN_LOG = os.environ.get("CNNLAB_RUN_LOG")  # benchmarks: one line per script run
-
-
-def _log_run(page: str, seconds: float) -> None:
-    """Append ``unix time, page, seconds`` to CNNLAB_RUN_LOG (set by bench_load.py)."""
-    with open(RUN_LOG, "a", encoding="utf-8") as fh:  # type: ignore[arg-type]
-        fh.write(f"{time.time():.3f}\t{page}\t{seconds:.4f}\n")
-
-
 def main() -> None:
     """One script run: sidebar, the current page, the global settings back into the URL."""
     started = time.perf_counter()
     _script_runner._clean_problem_modules = _clean_problem_modules  # see its docstring
+    _skip_direct_run_warning()
     # Always "wide": the normal mode narrows the column with CSS, projector mode does not.
     st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
     _sidebar()
@@ -113,11 +136,13 @@ def main() -> None:
         for file, slug, icon in PAGES
     ]
     page = st.navigation(pages)
+    if page.url_path:  # not Home (""), which imports nothing the warm-up imports
+        state.wait_for_warm_pages()
     try:
         boundary.run_page(page)  # an exception becomes a message, never a traceback
     finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
-        if RUN_LOG:
-            _log_run(page.url_path, time.perf_counter() - started)
+        boundary.log_run(page.url_path, time.perf_counter() - started)
+    state.warm_pages(WARM_MODULES, [Path(__file__).parent / f for f, _, _ in PAGES])
     state.freeze_new_imports()  # only after a run that finished
     # Navigation clears query parameters; keep the global ones in every URL.
     st.query_params["lang"] = ui.lang_code()

@@ -7,18 +7,23 @@ import gc
 import hashlib
 import hmac
 import importlib
+import logging
 import sys
 import threading
+import time
 import uuid
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import cnnlab_home
-from cnnlab.data import DatasetSpec, parse_spec
-from cnnlab.model import PRESETS, ModelConfig
 
-if TYPE_CHECKING:  # imported when a page first needs runs: Home, Kernels, Pooling never do
+if TYPE_CHECKING:  # imported when a page first needs them: Home's first render never does
+    from cnnlab.data import DatasetSpec
+    from cnnlab.model import ModelConfig
     from cnnlab.runs import RunStore
     from cnnlab.training import JobRegistry
 
@@ -35,6 +40,8 @@ __all__ = [
     "secret",
     "warm_keras",
     "freeze_new_imports",
+    "warm_pages",
+    "wait_for_warm_pages",
     "DEFAULT_SPEC",
 ]
 
@@ -65,6 +72,8 @@ def store() -> RunStore:
 
 def model_cfg() -> ModelConfig:
     """The design from the Architecture page, else the tutorial's shapes model."""
+    from cnnlab.model import PRESETS, ModelConfig
+
     raw = st.session_state.get("model_cfg")
     if raw:
         try:
@@ -76,6 +85,8 @@ def model_cfg() -> ModelConfig:
 
 def data_spec() -> DatasetSpec:
     """The dataset recipe from the Data page, else 2,000 synthetic shapes."""
+    from cnnlab.data import parse_spec
+
     raw = st.session_state.get("dataset_spec")
     if raw:
         try:
@@ -91,19 +102,108 @@ _frozen_at = 0  # len(sys.modules) at the last gc.freeze()
 def freeze_new_imports() -> None:
     """Keep what a run imported out of the garbage collector's full passes.
 
-    ``app.py`` calls this after every script run, and the Keras import thread after the
-    import; it calls ``gc.freeze()`` only when modules were imported since the last
-    call (a page's first visit: pandas, Plotly, Keras …), so what it moves is
-    mostly modules, classes and their caches, which live as long as the server. Without
-    it, a full collection over those objects landed in the middle of a rerun every ~20
+    ``app.py`` calls this after every script run, the Keras import thread after the
+    import, and the page warm-up (:func:`warm_pages`) when it is done; in a script run
+    while the warm-up runs it does nothing (so a server's first run does not pay a full
+    collection). It calls ``gc.freeze()`` only when modules were imported since the
+    last call (a page's first visit: pandas, Plotly, Keras …), so what it moves is mostly
+    modules, classes and their caches, which live as long as the server. Without it, a
+    full collection over those objects landed in the middle of a rerun every ~20
     Architecture reruns and took up to ~140 ms; after it, ~35 ms (benchmarks/
     bench_architecture.py reports the slowest rerun).
     """
     global _frozen_at
+    if _warming() and get_script_run_ctx() is not None:
+        return  # a script run leaves it to the page warm-up, which freezes when it is done
     if len(sys.modules) != _frozen_at:
         _frozen_at = len(sys.modules)
         gc.collect()  # what is garbage now is freed, not frozen for good
         gc.freeze()
+
+
+log = logging.getLogger("cnnlab.dashboard")
+WARM_DELAY_S = 1.0  # after the first script run: its page is drawn, its images served
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+WARM_WAIT_S = 60.0  # the longest a page waits for it (it takes about a second)
+_hurry = threading.Event()  # a page is waiting: skip the rest of WARM_DELAY_S
+
+
+def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
+    """Once per process, after its first script run: in a background thread, import the
+    other pages' modules (pandas, SciPy, SQLAlchemy, the core's training and run store,
+    but not Keras), compile their scripts and build the default dataset
+    (:data:`DEFAULT_SPEC`), so that a first visit to another page does not pay for them;
+    then freeze what was imported (:func:`freeze_new_imports`).
+
+    The thread waits :data:`WARM_DELAY_S` first, so the first page's render never shares
+    the interpreter with it. ``app.py`` calls this after every run (only the first starts
+    anything) and :func:`wait_for_warm_pages` before a page other than Home runs.
+    """
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is not None:
+            return
+        _warm_thread = threading.Thread(
+            target=_warm_up, args=(list(modules), list(scripts)), name="cnnlab-warm", daemon=True
+        )
+        _warm_thread.start()
+
+
+def wait_for_warm_pages() -> None:
+    """Wait until the page warm-up (if one is running) is done.
+
+    A page must not run while another thread is half-way through importing what it
+    uses: Plotly looks pandas up in ``sys.modules`` without importing it (a figure drawn
+    meanwhile failed with "partially initialized module 'pandas'"), and two threads
+    importing the same packages in different orders can deadlock. The wait is at most
+    the warm-up's imports (about a second; its initial delay is cut short), which that
+    page would mostly pay anyway.
+    """
+    thread = _warm_thread
+    if thread is not None and thread is not threading.current_thread():
+        _hurry.set()
+        thread.join(WARM_WAIT_S)
+
+
+def _warming() -> bool:
+    """Whether the page warm-up is running (on another thread than this one)."""
+    thread = _warm_thread
+    return thread is not None and thread.is_alive() and thread is not threading.current_thread()
+
+
+def _warm_up(modules: list[str], scripts: list[Path]) -> None:
+    _hurry.wait(WARM_DELAY_S)
+    started = time.perf_counter()
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the page's own run will show the error
+            log.warning("CNN Lab: warming up %s failed", name, exc_info=True)
+    _compile_scripts(scripts)
+    try:  # the dataset Data, Train and Inspect open with (kept in the core's memo)
+        from cnnlab.data import load_spec
+
+        load_spec(DEFAULT_SPEC)
+    except Exception:  # noqa: BLE001 - the page that needs it will say what is wrong
+        log.warning("CNN Lab: building the default dataset ahead failed", exc_info=True)
+    log.debug("CNN Lab: pages warmed up in %.2f s", time.perf_counter() - started)
+    freeze_new_imports()
+
+
+def _compile_scripts(scripts: list[Path]) -> None:
+    """Put the page scripts' bytecode in Streamlit's script cache (what a page's first
+    run does otherwise: read, rewrite for "magic", compile; ~0.1 s for a large page)."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    try:
+        cache = runtime.get_instance()._script_cache  # the cache st.Page's run reads
+        for path in scripts:
+            cache.get_bytecode(str(path))
+    except Exception:  # noqa: BLE001 - an optimisation only: the pages compile on first run
+        log.debug("CNN Lab: compiling the page scripts ahead failed", exc_info=True)
 
 
 def _import_keras() -> None:

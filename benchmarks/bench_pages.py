@@ -1,0 +1,221 @@
+"""Every page's first visit on a fresh server, against its warm rerun and a bare app.
+
+For each page (``dashboard/app.py`` PAGES) and round, on a quiet machine:
+
+* **link**: a fresh ``streamlit run dashboard/app.py`` (own temporary CNNLAB_HOME), then,
+  right after its health check, a new browser context at 1280×720 opens the page's URL
+  (``/<page>?lang=en``, what a shared link does); the clock runs from the health check
+  until the page's title is shown and the script has finished
+  (``[data-test-script-state='notRunning']``).
+* **rerun**: in that same session, the warm rerun: "r" pressed (Streamlit's rerun key),
+  timed until the server has logged the run (CNNLAB_RUN_LOG, one line per full script
+  run, written by ``app.py``) and the browser says the script has finished; the median
+  of three. ``server`` is the script's own seconds for the link's first run and for the
+  warm rerun (from the same log; counted from ``main()``'s start, so a first run's
+  ``import`` lines at the top of ``app.py`` are not in it). Then **w.link**: the same
+  link in a new browser context on the now warm server (what the browser alone costs:
+  Streamlit's frontend and the page's element code, Plotly's above all; not part of
+  the goal).
+* **nav**: a second fresh server; Home is opened, the machine left quiet for ``--think``
+  seconds (someone reading Home), then the page's link in the sidebar is clicked and
+  timed until the page's title is shown and the script has finished. (Home has none.)
+  ``server`` also gives that run's own seconds.
+* **bare**: once per round, a fresh server of a reference app (a title and a paragraph:
+  what Streamlit itself costs), timed like **link**.
+
+The goal, per page, on medians: link and nav within ``2 × rerun + bare``. Prints each
+measurement, then a table with the goal; exits 0 when every page is within it, else 1.
+About 20 s per page and round on the 2-core machine.
+
+    .venv/bin/python benchmarks/bench_pages.py [--pages home,train] [--rounds 1] [--think 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import serve  # benchmarks/serve.py, beside this script
+
+REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare page.")\n'
+SLUGS = ["home", "kernels", "pooling", "architecture", "data", "train", "inspect", "experiments"]
+FINISHED = "[data-test-script-state='notRunning']"
+TIMEOUT_MS = 90_000
+RERUNS = 3
+
+
+def _title(slug: str) -> str:
+    """The page's English title (its ``h1``), from the catalog."""
+    path = serve.ROOT / "dashboard" / "catalogs" / "en" / f"{slug}.json"
+    return json.loads(path.read_text(encoding="utf-8"))["title"]
+
+
+def _shown(page, title: str) -> None:
+    """Wait until ``title`` is the page's ``h1`` and the script run has finished."""
+    page.locator("h1", has_text=title).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_selector(FINISHED, timeout=TIMEOUT_MS)
+
+
+def _runs(log: Path) -> list[tuple[str, float]]:
+    """(page, seconds) of every script run the server has logged so far."""
+    if not log.exists():
+        return []
+    rows = [line.split("\t") for line in log.read_text().splitlines() if line.strip()]
+    return [(row[1], float(row[2])) for row in rows if len(row) == 3]
+
+
+def _new_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    return context, context.new_page()
+
+
+def _rerun(page, log: Path) -> tuple[float, float]:
+    """Press "r" and time the rerun: (browser seconds, the script's own seconds)."""
+    before = len(_runs(log))
+    page.mouse.move(5, 700)  # nothing under the pointer, no input focused
+    started = time.monotonic()
+    page.keyboard.press("r")
+    while len(_runs(log)) <= before:
+        if time.monotonic() - started > TIMEOUT_MS / 1000:
+            raise RuntimeError("the rerun was never logged (is the focus in an input?)")
+        time.sleep(0.01)
+    page.wait_for_selector(FINISHED, timeout=TIMEOUT_MS)
+    return time.monotonic() - started, _runs(log)[-1][1]
+
+
+def _link(browser, slug: str, tmp: str) -> dict[str, float]:
+    """A shared link's first render on a fresh server, then warm reruns in that session."""
+    log = Path(tmp) / f"runs-{slug}-{time.monotonic_ns()}.tsv"
+    env = {"CNNLAB_HOME": f"{tmp}/home-{log.stem}", "CNNLAB_RUN_LOG": str(log)}
+    proc, url = serve.start(serve.APP, env=env)
+    try:
+        context, page = _new_page(browser)
+        healthy = serve.wait_healthy(url)
+        page.goto(f"{url}/{'' if slug == 'home' else slug}?lang=en")
+        _shown(page, _title(slug))
+        link = time.monotonic() - healthy
+        first_server = _runs(log)[0][1]
+        time.sleep(1.0)  # let the first run's after-work settle: a rerun is not a first visit
+        reruns = [_rerun(page, log) for _ in range(RERUNS)]
+        context.close()
+        context, page = _new_page(browser)  # the same link in a new browser, server warm
+        started = time.monotonic()
+        page.goto(f"{url}/{'' if slug == 'home' else slug}?lang=en")
+        _shown(page, _title(slug))
+        warm_link = time.monotonic() - started
+        context.close()
+    finally:
+        serve.stop(proc)
+    return {
+        "link": link,
+        "link_server": first_server,
+        "rerun": statistics.median(r[0] for r in reruns),
+        "rerun_server": statistics.median(r[1] for r in reruns),
+        "warm_link": warm_link,
+    }
+
+
+def _nav(browser, slug: str, tmp: str, think: float) -> dict[str, float]:
+    """Seconds from a click on the page's sidebar link (Home read for ``think`` s on a
+    fresh server) to the page shown, and the script's own seconds for that run."""
+    log = Path(tmp) / f"nav-{slug}-{time.monotonic_ns()}.tsv"
+    env = {"CNNLAB_HOME": f"{tmp}/home-{log.stem}", "CNNLAB_RUN_LOG": str(log)}
+    proc, url = serve.start(serve.APP, env=env)
+    try:
+        context, page = _new_page(browser)
+        serve.wait_healthy(url)
+        page.goto(f"{url}/?lang=en")
+        _shown(page, _title("home"))
+        time.sleep(think)
+        link = page.locator(f"[data-testid='stSidebarNav'] a[href$='/{slug}']").first
+        started = time.monotonic()
+        link.click()
+        _shown(page, _title(slug))
+        seconds = time.monotonic() - started
+        context.close()
+        return {"nav": seconds, "nav_server": _runs(log)[-1][1]}
+    finally:
+        serve.stop(proc)
+
+
+def _bare(browser, tmp: str) -> float:
+    """Seconds from a fresh reference server's health check to its page shown."""
+    script = Path(tmp) / "bare_app.py"
+    script.write_text(REFERENCE_APP)
+    proc, url = serve.start(script, env={"CNNLAB_HOME": f"{tmp}/bare"})
+    try:
+        context, page = _new_page(browser)
+        healthy = serve.wait_healthy(url)
+        page.goto(url + "/")
+        _shown(page, "CNN Lab")
+        seconds = time.monotonic() - healthy
+        context.close()
+        return seconds
+    finally:
+        serve.stop(proc)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", default=",".join(SLUGS), help="comma-separated url paths")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--think", type=float, default=5.0, help="seconds on Home before a click")
+    parser.add_argument("--no-nav", action="store_true", help="skip the sidebar clicks")
+    args = parser.parse_args()
+    slugs = [s.strip() for s in args.pages.split(",") if s.strip()]
+    unknown = set(slugs) - set(SLUGS)
+    if unknown:
+        parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
+    from playwright.sync_api import sync_playwright
+
+    bare: list[float] = []
+    got: dict[str, dict[str, list[float]]] = {s: {} for s in slugs}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=serve.CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        for i in range(args.rounds):
+            bare.append(_bare(browser, tmp))
+            print(f"round {i + 1}: bare app {bare[-1]:.2f} s", flush=True)
+            for slug in slugs:
+                row = _link(browser, slug, tmp)
+                if slug != "home" and not args.no_nav:
+                    row.update(_nav(browser, slug, tmp, args.think))
+                for key, value in row.items():
+                    got[slug].setdefault(key, []).append(value)
+                print(
+                    f"round {i + 1}: {slug:<12} "
+                    + "  ".join(f"{k} {v:.2f}" for k, v in row.items()),
+                    flush=True,
+                )
+        browser.close()
+
+    ref = statistics.median(bare)
+    print(f"\nmedians, seconds (bare app {ref:.2f}); goal: link, nav <= 2 x rerun + bare")
+    print(
+        f"{'page':<12} {'link':>6} {'nav':>6} {'rerun':>6} {'goal':>6} {'w.link':>6}"
+        "   server: link / nav / rerun"
+    )
+    ok = True
+    for slug in slugs:
+        med = {k: statistics.median(v) for k, v in got[slug].items()}
+        goal = 2 * med["rerun"] + ref
+        within = med["link"] <= goal and med.get("nav", 0.0) <= goal
+        ok &= within
+        nav = f"{med['nav']:6.2f}" if "nav" in med else f"{'-':>6}"
+        print(
+            f"{slug:<12} {med['link']:6.2f} {nav} {med['rerun']:6.2f} {goal:6.2f} "
+            f"{med['warm_link']:6.2f}   "
+            f"{med['link_server']:.2f} / {med.get('nav_server', float('nan')):.2f} / "
+            f"{med['rerun_server']:.2f}   " + ("ok" if within else "OVER")
+        )
+    print("OK" if ok else "OVER the goal on some pages")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
