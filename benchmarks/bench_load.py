@@ -241,14 +241,20 @@ async def _wave(url: str, pid: int, args, trainers: int) -> dict:
 
 
 def _server_runs(log: Path, since: float, until: float) -> dict[str, list[float]]:
-    """Script-run seconds per page, as the server logged them (CNNLAB_RUN_LOG): a whole
-    run and a fragment's own rerun (``kernels#_kernel_and_maps``) count for their page."""
+    """Script-run seconds per page, as the server logged them (CNNLAB_RUN_LOG).
+
+    A click reruns a fragment of Kernels or Pooling (logged ``kernels#_kernel_and_maps``,
+    ``pooling#_body``): those are the page's reruns. A whole run of the page is a
+    session opening it (logged ``kernels``): counted apart, as ``kernels (open)``.
+    """
     runs: dict[str, list[float]] = {}
     if log.exists():
         for line in log.read_text().splitlines():
             when, page, seconds = line.split("\t")
             if since <= float(when) <= until:
-                runs.setdefault(page.split("#")[0], []).append(float(seconds))
+                name, fragment, _ = page.partition("#")
+                key = name if fragment or name not in ("kernels", "pooling") else f"{name} (open)"
+                runs.setdefault(key, []).append(float(seconds))
     return runs
 
 
@@ -320,6 +326,7 @@ def main() -> int:
             if wave > 1:
                 time.sleep(args.gap)
             busy0, (srv0, wrk0) = _machine_busy_s(), _server_cpu_s(server.pid)
+            rss_before = _rss_mb(server.pid)
             t0, wall0 = time.time(), time.perf_counter()
             trainers = args.trainers if wave == 1 else 0
             out = asyncio.run(_wave(url, server.pid, args, trainers))
@@ -335,12 +342,11 @@ def main() -> int:
                 "trainers": trainers,
                 # What a machine needs per student (the sizing table in README.md): the
                 # server's CPU seconds per student per minute of class, and the memory
-                # the class added to the server, per session.
+                # the class added to the server, per session (the first class also
+                # loads the pages' modules and Keras once: see server_rss_start_mb).
                 "per_student": {
                     "server_cpu_s_per_min": round(cpu["server"] / args.sessions / (wall / 60), 2),
-                    "server_mb": round(
-                        (rss_peak - report["server_rss_start_mb"]) / args.sessions, 1
-                    ),
+                    "server_mb": round((rss_peak - rss_before) / args.sessions, 1),
                     "students": students,
                 },
                 "training_cpu_s_per_trainer": round(cpu["training"] / trainers, 1)
