@@ -10,6 +10,7 @@ section a Streamlit fragment whose own reruns go through the same boundary.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
@@ -110,6 +111,11 @@ def log_run(page: str, seconds: float) -> None:
             fh.write(f"{time.time():.3f}\t{page}\t{seconds:.4f}\n")
 
 
+# Whether a section's own rerun is under way in this thread: a section drawn inside it
+# (the step view inside Kernels' maps) is covered and logged by the outer one.
+_INSIDE: contextvars.ContextVar[bool] = contextvars.ContextVar("cnnlab_section", default=False)
+
+
 def _rerunning_alone() -> bool:
     """Whether this script run is a fragment's own rerun (not the whole page)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -132,8 +138,9 @@ def fragment(
 
     @functools.wraps(func)
     def section(*args: Any, **kwargs: Any) -> Any:
-        if not _rerunning_alone():
+        if _INSIDE.get() or not _rerunning_alone():  # the page's or an outer section's run
             return func(*args, **kwargs)
+        inside = _INSIDE.set(True)
         started = time.perf_counter()
         pending = st.session_state.pop(_PENDING, None)
         if pending is not None:
@@ -145,6 +152,7 @@ def fragment(
             return None
         finally:  # also when it stops early (st.stop, st.rerun)
             log_run(f"{where}#{func.__name__}", time.perf_counter() - started)
+            _INSIDE.reset(inside)
 
     return st.fragment(section, run_every=run_every)
 

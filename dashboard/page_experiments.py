@@ -23,7 +23,7 @@ from cnnlab.model import PRESETS, ModelConfig, layer_table
 from cnnlab.runs import STATUSES
 from cnnlab.training import RunRequest, TrainConfig
 from cnnlab.viz import overlay_figure, seeds_figure, step6_figure
-from dashboard import params, state, ui
+from dashboard import boundary, params, state, ui
 from dashboard.boundary import message
 from dashboard.i18n import catalog, lang, t, translator
 
@@ -854,7 +854,7 @@ def _tab(n_runs: int) -> str:
 def render() -> None:
     ui.header(PAGE)
     busy = any(not j.done for j in state.registry().jobs())
-    st.fragment(run_every=2.0 if busy else None)(_live_jobs)()
+    boundary.fragment(_live_jobs, where="experiments", run_every=2.0 if busy else None)()
     _show_flash()
     records, histories = _load()
     records = _damaged(records)

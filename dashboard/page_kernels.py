@@ -807,7 +807,7 @@ def _step_section(
     playing = ui.widget(
         st.toggle, t("kernels.play"), key="kernels_play", default=False, help=t("kernels.play_help")
     )  # fmt: skip
-    view = st.fragment(_step_view, run_every=1.0 if playing else None)
+    view = boundary.fragment(_step_view, where="kernels", run_every=1.0 if playing else None)
     view(walk, settings.relu, settings.convolve, fig_style)
 
 

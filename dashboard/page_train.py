@@ -31,7 +31,7 @@ from cnnlab.data import (
 )
 from cnnlab.model import DataFit, ModelConfig, fit_to_data
 from cnnlab.training import OPTIMIZERS, RunRequest, TrainConfig
-from dashboard import params, state, ui
+from dashboard import boundary, params, state, ui
 from dashboard.boundary import guard, message
 from dashboard.i18n import t, translator
 
@@ -436,7 +436,7 @@ def _run_view(job: Any) -> None:
             type="primary", on_click=guard(_set_view), args=("setup",),
         )  # fmt: skip
     busy = not job.done
-    st.fragment(run_every=1.0 if busy else None)(_live)(job, True)
+    boundary.fragment(_live, where="train", run_every=1.0 if busy else None)(job, True)
     _others(job)
     if job.done:
         _results(job)
@@ -573,12 +573,12 @@ def _last_run(job: Any, current: bool) -> None:
     words = {"model": ui.model_name(job.model_cfg.name), "data": _data_short(job.spec)}
     if current:
         st.markdown(t("train.last_title", **words))
-        st.fragment(_live)(job)
+        boundary.fragment(_live, where="train")(job)
         _results(job)
         return
     with st.expander(t("train.earlier_title", **words), icon=":material/history:"):
         st.caption(t("train.earlier_help"))
-        st.fragment(_live)(job)
+        boundary.fragment(_live, where="train")(job)
         _results(job)
 
 
