@@ -139,7 +139,8 @@ def main() -> None:
     if page.url_path:  # not Home (""), which imports nothing the warm-up imports
         state.wait_for_warm_pages()
     try:
-        boundary.run_page(page)  # an exception becomes a message, never a traceback
+        with state.page_run():  # never while the warm-up imports (state.page_run)
+            boundary.run_page(page)  # an exception becomes a message, never a traceback
     finally:  # also when the page stops early (st.stop) or a new rerun interrupts it
         boundary.log_run(page.url_path, time.perf_counter() - started)
     state.warm_pages(WARM_MODULES, [Path(__file__).parent / f for f, _, _ in PAGES])

@@ -10,6 +10,7 @@ section a Streamlit fragment whose own reruns go through the same boundary.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import logging
@@ -125,7 +126,11 @@ def _rerunning_alone() -> bool:
 
 
 def fragment(
-    func: Callable[..., Any], *, where: str, run_every: float | None = None
+    func: Callable[..., Any],
+    *,
+    where: str,
+    run_every: float | None = None,
+    errors_into: Any = None,
 ) -> Callable[..., Any]:
     """``func`` as a Streamlit fragment: a widget drawn by it reruns only ``func`` (with
     the arguments of the last whole run), which keeps the rest of the page as it is.
@@ -133,22 +138,29 @@ def fragment(
     In a whole run the page's boundary covers it. In its own rerun it is its own
     boundary: a callback's pending error is shown, an exception becomes the same message
     as on a page, and the rerun is logged to CNNLAB_RUN_LOG as ``where#func``.
-    ``run_every`` (seconds) reruns it by itself, as ``st.fragment``'s does.
+    ``run_every`` (seconds) reruns it by itself, as ``st.fragment``'s does;
+    ``errors_into`` (a container the section draws into) is where its messages go, near
+    what raised (by default: the section's own place on the page).
     """
 
     @functools.wraps(func)
     def section(*args: Any, **kwargs: Any) -> Any:
         if _INSIDE.get() or not _rerunning_alone():  # the page's or an outer section's run
             return func(*args, **kwargs)
+        from dashboard.state import page_run  # (state's own imports are heavier)
+
         inside = _INSIDE.set(True)
         started = time.perf_counter()
         pending = st.session_state.pop(_PENDING, None)
         if pending is not None:
-            report(pending, where="a widget callback")
+            with errors_into or contextlib.nullcontext():
+                report(pending, where="a widget callback")
         try:
-            return func(*args, **kwargs)
+            with page_run():
+                return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - see run_page
-            report(exc, where=f"{where}#{func.__name__}")
+            with errors_into or contextlib.nullcontext():
+                report(exc, where=f"{where}#{func.__name__}")
             return None
         finally:  # also when it stops early (st.stop, st.rerun)
             log_run(f"{where}#{func.__name__}", time.perf_counter() - started)

@@ -947,7 +947,7 @@ def render() -> None:
     pic = _image_section()
     settings = _controls_section()
     results_box = st.container()
-    maps = boundary.fragment(_kernel_and_maps, where="kernels")
+    maps = boundary.fragment(_kernel_and_maps, where="kernels", errors_into=kernel_box)
     maps(kernel_box, results_box, pic, settings, fig_style)
 
 

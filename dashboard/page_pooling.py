@@ -27,6 +27,7 @@ from dashboard.i18n import t
 # notebook's own example, shown as "the notebook's edge map".
 SOURCES = ("kernels", "seed", "photo", "matrix")
 PADDINGS = ("valid", "same")
+WHY = ("shift", "stride", "global")  # the three "why pool?" tabs (ids in links: ?why=stride)
 DIRECTIONS = ("x", "y", "xy")
 STRIDES = (0, 1, 2, 3, 4, 5)  # 0: the window's size, as Keras' default
 MIN_POOL, MAX_POOL = 1, 5  # window side, and pooling steps in a row (?pool=, ?k=)
@@ -590,12 +591,16 @@ def _body() -> None:
     _side_section(x, max_steps, avg_steps, grey)
     _matrix_section(source, x, pool)
     st.header(t("pooling.why_title"))
-    if min(x.shape) < 32:  # a typed matrix is too small to shift: use the notebook's map
-        _shift_section(course_map, _course_label(photo_label), pool, len(max_steps))
-    else:
-        _shift_section(x, label, pool, len(max_steps))
-    _stride_section(photo, pool)
-    _global_section(photo, photo_label)
+    why, box = ui.tabs("pooling_why", WHY, "pooling.why_", url="why")  # only the open one runs
+    with box:
+        if why == "shift" and min(x.shape) < 32:  # a typed matrix is too small to shift
+            _shift_section(course_map, _course_label(photo_label), pool, len(max_steps))
+        elif why == "shift":
+            _shift_section(x, label, pool, len(max_steps))
+        elif why == "stride":
+            _stride_section(photo, pool)
+        else:
+            _global_section(photo, photo_label)
 
 
 if __name__ == "__main__":

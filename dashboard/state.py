@@ -3,6 +3,7 @@ and dataset (set on Architecture and Data, trained on Train)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ __all__ = [
     "freeze_new_imports",
     "warm_pages",
     "wait_for_warm_pages",
+    "page_run",
     "DEFAULT_SPEC",
 ]
 
@@ -113,7 +115,7 @@ def freeze_new_imports() -> None:
     bench_architecture.py reports the slowest rerun).
     """
     global _frozen_at
-    if _warming() and get_script_run_ctx() is not None:
+    if _warming() and get_script_run_ctx(suppress_warning=True) is not None:
         return  # a script run leaves it to the page warm-up, which freezes when it is done
     if len(sys.modules) != _frozen_at:
         _frozen_at = len(sys.modules)
@@ -127,6 +129,50 @@ _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 WARM_WAIT_S = 60.0  # the longest a page waits for it (it takes about a second)
 _hurry = threading.Event()  # a page is waiting: skip the rest of WARM_DELAY_S
+# The gate between page runs and the warm-up's imports: any number of runs, or the
+# warm-up alone (it waits for the runs under way, and runs that start meanwhile wait for
+# it: a class keeps clicking, so it would wait for ever otherwise).
+_gate = threading.Condition()
+_runs_in = 0  # page runs (and sections' own reruns) under way
+_importing = False  # the warm-up holds the gate, or waits for it
+
+
+@contextlib.contextmanager
+def page_run() -> Iterator[None]:
+    """Around a page's run (``app.py``) and a section's own rerun (``boundary.fragment``):
+    never while the warm-up is importing. A page must not run while another thread is
+    half-way through importing what it uses: Plotly looks pandas up in ``sys.modules``
+    without importing it (a figure drawn meanwhile failed with "partially initialized
+    module 'pandas'"), and two threads importing the same packages in different orders
+    can deadlock. A run waits at most :data:`WARM_WAIT_S` (the imports take ~1 s, once
+    per server)."""
+    global _runs_in
+    with _gate:
+        if _importing:
+            _hurry.set()
+            _gate.wait_for(lambda: not _importing, timeout=WARM_WAIT_S)
+        _runs_in += 1
+    try:
+        yield
+    finally:
+        with _gate:
+            _runs_in -= 1
+            _gate.notify_all()
+
+
+@contextlib.contextmanager
+def _alone() -> Iterator[None]:
+    """The warm-up's side of the gate: no page runs while it imports."""
+    global _importing
+    with _gate:
+        _importing = True
+        _gate.wait_for(lambda: _runs_in == 0, timeout=WARM_WAIT_S)
+    try:
+        yield
+    finally:
+        with _gate:
+            _importing = False
+            _gate.notify_all()
 
 
 def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
@@ -137,8 +183,10 @@ def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
     then freeze what was imported (:func:`freeze_new_imports`).
 
     The thread waits :data:`WARM_DELAY_S` first, so the first page's render never shares
-    the interpreter with it. ``app.py`` calls this after every run (only the first starts
-    anything) and :func:`wait_for_warm_pages` before a page other than Home runs.
+    the interpreter with it (a page other than Home cuts the wait short:
+    :func:`wait_for_warm_pages`), then imports with no page running (:func:`page_run`);
+    compiling and the dataset overlap the pages' runs. ``app.py`` calls this after every
+    run; only the first starts anything.
     """
     global _warm_thread
     with _warm_lock:
@@ -151,19 +199,10 @@ def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
 
 
 def wait_for_warm_pages() -> None:
-    """Wait until the page warm-up (if one is running) is done.
-
-    A page must not run while another thread is half-way through importing what it
-    uses: Plotly looks pandas up in ``sys.modules`` without importing it (a figure drawn
-    meanwhile failed with "partially initialized module 'pandas'"), and two threads
-    importing the same packages in different orders can deadlock. The wait is at most
-    the warm-up's imports (about a second; its initial delay is cut short), which that
-    page would mostly pay anyway.
-    """
-    thread = _warm_thread
-    if thread is not None and thread is not threading.current_thread():
+    """Let the warm-up import now if it has not yet (a page other than Home is about to
+    run and would pay for those imports anyway); :func:`page_run` then waits for it."""
+    if _warm_thread is not None:
         _hurry.set()
-        thread.join(WARM_WAIT_S)
 
 
 def _warming() -> bool:
@@ -175,11 +214,12 @@ def _warming() -> bool:
 def _warm_up(modules: list[str], scripts: list[Path]) -> None:
     _hurry.wait(WARM_DELAY_S)
     started = time.perf_counter()
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the page's own run will show the error
-            log.warning("CNN Lab: warming up %s failed", name, exc_info=True)
+    with _alone():  # the imports, with no page running
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the page's own run will show the error
+                log.warning("CNN Lab: warming up %s failed", name, exc_info=True)
     _compile_scripts(scripts)
     try:  # the dataset Data, Train and Inspect open with (kept in the core's memo)
         from cnnlab.data import load_spec

@@ -187,10 +187,9 @@ def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -
     initial_value(key, ids[0], choice, valid=lambda v: v in ids)
     names = {i: t(f"{prefix}{i}") for i in ids}
     widget_key = f"{key}__{lang()}"
-    boxes = st.tabs(
-        list(names.values()), default=names[st.session_state[key]], key=widget_key,
-        on_change="rerun",
-    )  # fmt: skip
+    if widget_key not in st.session_state:  # (a changing ``default`` would remount it)
+        st.session_state[widget_key] = names[st.session_state[key]]
+    boxes = st.tabs(list(names.values()), key=widget_key, on_change="rerun")
     by_name = {name: i for i, name in names.items()}
     chosen = by_name.get(st.session_state.get(widget_key), st.session_state[key])
     st.session_state[key] = st.session_state[_KEEP][key] = chosen
@@ -410,7 +409,8 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}  # id → (the array, its digest)
+# id → (the array, its shape/dtype/strides, its digest)
+_DIGESTS: dict[int, tuple[weakref.ref, str, bytes]] = {}
 
 
 def _read_only(a: np.ndarray) -> bool:
@@ -433,16 +433,18 @@ def _array_digest(a: np.ndarray) -> bytes:
     the Pooling page's time. Any other array is digested every time.
     """
     frozen = _read_only(a)
+    layout = f"{a.shape}{a.dtype.str}{a.strides}"  # can change in place, under the same id
     if frozen:
         hit = _DIGESTS.get(id(a))
-        if hit is not None and hit[0]() is a:
-            return hit[1]
-    h = hashlib.blake2b(f"{a.shape}{a.dtype.str}".encode(), digest_size=20)
+        if hit is not None and hit[0]() is a and hit[1] == layout:
+            return hit[2]
+    h = hashlib.blake2b(layout.encode(), digest_size=20)
     h.update(np.ascontiguousarray(a).data)
     digest = h.digest()
     if frozen:
         key = id(a)
-        _DIGESTS[key] = (weakref.ref(a, lambda _ref, key=key: _DIGESTS.pop(key, None)), digest)
+        ref = weakref.ref(a, lambda _ref, key=key: _DIGESTS.pop(key, None))
+        _DIGESTS[key] = (ref, layout, digest)
     return digest
 
 

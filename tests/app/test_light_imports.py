@@ -69,8 +69,9 @@ first = {
     "pandas": "pandas" in sys.modules,  # the warm-up waits until Home is drawn
     "started": state._warm_thread is not None,
 }
-at.switch_page("page_pooling.py").run()  # another page waits for the warm-up's imports
+at.switch_page("page_pooling.py").run()  # never while the warm-up imports (page_run)
 assert not at.exception, at.exception
+state._warm_thread.join(120)
 after = {
     "done": not state._warm_thread.is_alive(),
     "pages": all(f"dashboard.{f[:-3]}" in sys.modules for f, _, _ in app.PAGES),
@@ -96,3 +97,42 @@ def test_first_render_pays_for_no_other_page_and_the_others_are_warmed_up_after(
         "done": True, "pages": True, "modules": True, "keras": False, "dataset": True,
         "frozen": True,
     }  # fmt: skip
+
+
+def test_page_runs_and_the_warm_up_imports_never_overlap():
+    """The warm-up imports only when no page runs, and a page that starts meanwhile waits
+    for the imports to end (a half-imported pandas broke a Plotly figure)."""
+    import threading
+    import time
+
+    from dashboard import state
+
+    log: list[str] = []
+    page_in = threading.Event()
+
+    def page() -> None:
+        with state.page_run():
+            log.append("page in")
+            page_in.set()
+            time.sleep(0.3)
+            log.append("page out")
+
+    def warm_up() -> None:
+        page_in.wait(10)
+        with state._alone():
+            log.append("import in")
+            time.sleep(0.3)
+            log.append("import out")
+
+    def late_page() -> None:
+        while "import in" not in log:
+            time.sleep(0.01)
+        with state.page_run():
+            log.append("late in")
+
+    threads = [threading.Thread(target=f) for f in (page, warm_up, late_page)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert log == ["page in", "page out", "import in", "import out", "late in"]

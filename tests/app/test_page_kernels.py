@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from PIL import Image
 
 from cnnlab import kernels as K
+from cnnlab import sliding
 from cnnlab.images import COURSE_MATRIX, sample
 from cnnlab.ops import correlate2d
 from dashboard.i18n import catalog
@@ -471,3 +472,38 @@ def test_spanish_labels_of_choices_and_photos():
     assert box.options[0] == es["common.photo_camera"]
     assert at.selectbox(key="kernels_padding").options[0] == es["kernels.padding_valid"]
     assert es["common.photo_camera"] in at.session_state["carry_map"]["label"]
+
+
+@pytest.mark.parametrize("gray", [True, False])
+@pytest.mark.parametrize("summed", [False, True])
+@pytest.mark.parametrize("relu", [False, True])
+def test_the_banks_own_map_read_off_the_output_is_the_banks_filter(gray, summed, relu):
+    """The bank's map of one's own kernel, when taken from the output's map (no second
+    convolution), is what ``sliding.bank_map`` computes; where it cannot be (colour per
+    channel with ReLU: ReLU comes after the sum in the bank), it is computed instead."""
+    import importlib
+
+    page = importlib.import_module("dashboard.page_kernels")
+    image = sample("astronaut", gray=gray)[:64, :80]
+    kernel = np.array([[1, -2, 0], [3, 0, -1], [0, 2, -3]], np.float32)
+    settings = page.Settings("same", "zeros", 1, True, False, relu)
+    pic = page.Picture(image, "k", "astronaut", summed and not gray)
+    result = sliding.apply_kernel(image, kernel, summed=pic.summed, relu=relu)
+    flat = result if result.ndim == 2 else page._channel_mean(result)
+    out = page.Output(result, float(result.min()), float(result.max()), flat)
+    mine = page._mine_map(pic, settings, out)
+    expected = sliding.bank_map(image, kernel, relu=relu)
+    if not gray and relu:
+        assert mine is None  # computed by the bank itself
+    else:
+        assert mine is not None
+        assert_allclose(mine, expected, rtol=1e-5, atol=1e-3)
+
+
+def test_the_open_tab_survives_a_page_switch():
+    at = _kernels(tab="step")
+    assert "kernels_next" in [b.key for b in at.button]
+    at.switch_page("page_home.py").run()
+    at.switch_page("page_kernels.py").run()
+    assert at.session_state["kernels_tab"] == "step"
+    assert "kernels_next" in [b.key for b in at.button]

@@ -144,21 +144,43 @@ def test_shift_robustness_is_measured_and_max_pooling_changes_less():
     assert [d["y"][0] for d in shift["data"]] == [0, 0, 0, 0]  # no shift, no change
 
 
-def test_stride_conv_comparison_and_global_pooling_bars():
+def _why(at, tab: str, lang: str = "en"):
+    """Open one of the "why pool?" tabs (as a click on it does), then rerun."""
+    at.session_state[f"pooling_why__{lang}"] = catalog(lang)[f"pooling.why_{tab}"]
+    return at.run()
+
+
+def test_only_the_open_why_tab_is_drawn_and_it_goes_into_the_url():
     at = open_app(PAGE)
-    stride_fig, bars = _figs(at)[4], _figs(at)[5]
+    assert at.session_state["pooling_why"] == "shift" and len(_figs(at)) == 4
+    assert "pooling_kernel" not in [s.key for s in at.selectbox]
+    at = _why(at, "global")
+    assert at.session_state["pooling_why"] == "global" and at.query_params["why"] == "global"
+    assert "pooling_shift_dir" not in [r.key for r in at.radio]
+    at.slider(key="pooling_size").set_value(3).run()  # a setting keeps the open tab
+    assert at.session_state["pooling_why"] == "global"
+    at = open_app(PAGE, why="stride")
+    assert at.session_state["pooling_why"] == "stride"
+    assert "pooling_kernel" in [s.key for s in at.selectbox]
+
+
+def test_stride_conv_comparison_and_global_pooling_bars():
+    at = open_app(PAGE, why="stride")
+    stride_fig = _figs(at)[3]
     titles = " ".join(_titles(stride_fig))
     assert "153×230" in titles and "153×231" in titles
+    at.selectbox(key="pooling_kernel").set_value("blur").run()
+    assert not at.exception
+    at = _why(at, "global")
+    bars = _figs(at)[3]
     gap = bars["data"][0]["y"]
     gmp = bars["data"][1]["y"]
     assert len(gap) == len(gmp) == 6
     assert all(m >= a >= 0 for a, m in zip(gap, gmp, strict=True))  # ReLU on: max ≥ mean ≥ 0
     at.checkbox(key="pooling_relu").set_value(False).run()
-    gap_raw = _figs(at)[5]["data"][0]["y"]
+    gap_raw = _figs(at)[3]["data"][0]["y"]
     assert not at.exception
     assert abs(gap_raw[0]) < gap[0]  # signed edges cancel out without ReLU
-    at.selectbox(key="pooling_kernel").set_value("blur").run()
-    assert not at.exception
 
 
 def test_photo_source_and_seed_size_toggle():
@@ -239,7 +261,7 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
     chosen = {
         "pooling_source": "photo", "pooling_photo": "coins", "pooling_size": 3,
         "pooling_stride": 2, "pooling_padding": "same", "pooling_steps": 2,
-        "pooling_shift_dir": "xy", "pooling_kernel": "sobel_y",
+        "pooling_kernel": "sobel_y", "pooling_why": "stride",
     }  # fmt: skip
     at.radio(key="pooling_source").set_value("photo").run()
     at.selectbox(key="pooling_photo").set_value("coins").run()
@@ -248,6 +270,7 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
     at.radio(key="pooling_padding").set_value("same").run()
     at.slider(key="pooling_steps").set_value(2).run()
     at.radio(key="pooling_shift_dir").set_value("xy").run()
+    at = _why(at, "stride")
     at.selectbox(key="pooling_kernel").set_value("sobel_y").run()
     assert not at.exception, at.exception
     shapes = _shapes_table(at)
@@ -260,6 +283,8 @@ def test_language_and_projector_switches_keep_the_chosen_ids():
             assert at.session_state[key] == value, (lang, projector, key)
         assert _shapes_table(at) == shapes
         assert at.title[0].value == catalog(lang)["pooling.title"]
+    at = _why(at, "shift")  # a tab's settings wait for it while another is open
+    assert at.session_state["pooling_shift_dir"] == "xy"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

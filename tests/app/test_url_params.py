@@ -50,6 +50,7 @@ PAGE_PARAMS: dict[str, dict[str, tuple[str, ...]]] = {
         "source": ("kernels", "seed", "photo", "matrix"), "photo": ("coins",),
         "seedsize": ("0",), "pool": ("1", "5"), "pstride": ("0", "5"), "ppad": ("same",),
         "k": ("1", "5"), "shift": ("xy",), "pkernel": ("sobel_y",), "prelu": ("0",),
+        "why": ("shift", "stride", "global"),
     },
     "page_architecture.py": {"preset": ("seed_pets", "seed_shapes"), "arch": ()},
     "page_data.py": {

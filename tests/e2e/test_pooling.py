@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import open_page, shot
+from tests.e2e.conftest import open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -63,3 +63,23 @@ def test_output_size_rule_fits_on_a_projector(app_url, page):
         assert rect["x"] + rect["width"] <= main["x"] + main["width"] + 1, texts[-1]
     joined = " ".join(texts)
     assert "153" in joined and "230" in joined
+
+
+def test_why_pool_tabs_draw_only_the_open_one_and_a_slider_reruns_the_body(app_url, page, server):
+    open_page(page, f"{app_url}/pooling?lang=en&source=seed")
+    assert page.locator(".st-key-pooling_shift_fig").count() == 1
+    assert page.locator(".st-key-pooling_global_fig").count() == 0
+    page.get_by_role("tab", name="Global pooling").click()
+    wait_idle(page)
+    _show(page, "pooling_global_fig")
+    assert page.locator(".st-key-pooling_shift_fig").count() == 0
+    assert "why=global" in page.url
+    log = server["run_log"]
+    before = len(log.read_text().splitlines())
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_idle(page)
+    runs = [line.split("\t")[1] for line in log.read_text().splitlines()[before:]]
+    assert runs and set(runs) == {"pooling#_body"}  # never the whole app
+    assert page.locator(".st-key-pooling_global_fig").count() == 1  # still on its tab
