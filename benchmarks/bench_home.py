@@ -26,7 +26,7 @@ TARGET_RATIO = 1.3  # Home against the bare app
 REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare page.")\n'
 
 
-def _time_home(browser, script: Path, home: str) -> float:
+def time_first_render(browser, script: Path, home: str) -> float:
     """Seconds from the health check of a fresh server of ``script`` to its page shown."""
     proc, url = serve.start(script, env={"CNNLAB_HOME": home})
     try:
@@ -57,8 +57,8 @@ def main() -> int:
             executable_path=serve.CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
         )
         for i in range(args.rounds):
-            ours.append(_time_home(browser, serve.APP, f"{tmp}/h{i}"))
-            bare.append(_time_home(browser, reference, f"{tmp}/b{i}"))
+            ours.append(time_first_render(browser, serve.APP, f"{tmp}/h{i}"))
+            bare.append(time_first_render(browser, reference, f"{tmp}/b{i}"))
             print(f"round {i + 1}: CNN Lab Home {ours[-1]:.2f} s   bare app {bare[-1]:.2f} s")
         browser.close()
     med, ref = statistics.median(ours), statistics.median(bare)

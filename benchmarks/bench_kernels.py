@@ -59,28 +59,6 @@ with open(os.environ["CNNLAB_RUN_LOG"], "a") as fh:
 """
 
 
-def _track(page) -> dict:
-    """Count the "script finished" messages the tab receives (see bench_load._track)."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    done = {"runs": 0}
-    early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
-
-    def on_frame(payload) -> None:
-        if isinstance(payload, str) or len(payload) > 4096:
-            return
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(payload)
-        except Exception:  # noqa: BLE001 - not ours to judge
-            return
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != early:
-            done["runs"] += 1
-
-    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
-    return done
-
-
 class Tab:
     """One server and one browser tab on it; ``click()`` times one "Random kernel"."""
 
@@ -90,17 +68,14 @@ class Tab:
         serve.wait_healthy(url)
         self.context = browser.new_context(viewport={"width": 1280, "height": 720})
         self.page = self.context.new_page()
-        self.done = _track(self.page)
+        self.done = serve.track_finished(self.page)
         self.page.goto(url + path, timeout=120_000)
         self.page.wait_for_selector("[data-testid='stImage'] img", timeout=120_000)
         self.page.wait_for_selector(IDLE, timeout=120_000)
         self.browser_s: list[float] = []
 
     def _lines(self) -> list[tuple[str, float]]:
-        if not self.log.exists():
-            return []
-        rows = [line.split("\t") for line in self.log.read_text().splitlines()]
-        return [(page, float(seconds)) for _when, page, seconds in rows]
+        return [(page, seconds) for _when, page, seconds in serve.run_log(self.log)]
 
     def click(self) -> list[tuple[str, float]]:
         """Press "Random kernel", wait for the run it causes; return its logged runs."""

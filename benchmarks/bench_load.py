@@ -120,35 +120,6 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def _track(page) -> dict:
-    """Count the server's "script finished" messages this tab receives (its websocket).
-
-    Counted where the frame arrives, not in the page's DOM: a tab starved of CPU may
-    render "running" and "finished" in one go, and never show the rerun at all.
-    """
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    done = {"runs": 0}
-    early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
-
-    def on_socket(ws) -> None:
-        def on_frame(payload) -> None:
-            if isinstance(payload, str) or len(payload) > 4096:
-                return  # big frames are deltas; "script finished" is a few bytes
-            msg = ForwardMsg()
-            try:
-                msg.ParseFromString(payload)
-            except Exception:  # noqa: BLE001 - not ours to judge
-                return
-            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != early:
-                done["runs"] += 1
-
-        ws.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
-    return done
-
-
 async def _settle(done: dict, before: int, timeout: float = 180) -> None:
     """Wait until the tab has received one more "script finished" than ``before``."""
     deadline = time.monotonic() + timeout
@@ -168,7 +139,7 @@ async def _student(browser, url: str, n: int, args, out: dict) -> None:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
     ctx.set_default_timeout(180_000)
     page = await ctx.new_page()
-    done = _track(page)
+    done = serve.track_finished(page)
     kind = "kernels" if n % 2 == 0 else "pooling"
     try:
         await page.goto(f"{url}/{kind}?lang=en", timeout=300_000)
@@ -248,13 +219,11 @@ def _server_runs(log: Path, since: float, until: float) -> dict[str, list[float]
     session opening it (logged ``kernels``): counted apart, as ``kernels (open)``.
     """
     runs: dict[str, list[float]] = {}
-    if log.exists():
-        for line in log.read_text().splitlines():
-            when, page, seconds = line.split("\t")
-            if since <= float(when) <= until:
-                name, fragment, _ = page.partition("#")
-                key = name if fragment or name not in ("kernels", "pooling") else f"{name} (open)"
-                runs.setdefault(key, []).append(float(seconds))
+    for when, page, seconds in serve.run_log(log):
+        if since <= when <= until:
+            name, fragment, _ = page.partition("#")
+            key = name if fragment or name not in ("kernels", "pooling") else f"{name} (open)"
+            runs.setdefault(key, []).append(seconds)
     return runs
 
 

@@ -40,8 +40,8 @@ import time
 from pathlib import Path
 
 import serve  # benchmarks/serve.py, beside this script
+from bench_home import REFERENCE_APP, time_first_render  # beside this script
 
-REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare page.")\n'
 SLUGS = ["home", "kernels", "pooling", "architecture", "data", "train", "inspect", "experiments"]
 FINISHED = "[data-test-script-state='notRunning']"
 TIMEOUT_MS = 90_000
@@ -62,10 +62,7 @@ def _shown(page, title: str) -> None:
 
 def _runs(log: Path) -> list[tuple[str, float]]:
     """(page, seconds) of every script run the server has logged so far."""
-    if not log.exists():
-        return []
-    rows = [line.split("\t") for line in log.read_text().splitlines() if line.strip()]
-    return [(row[1], float(row[2])) for row in rows if len(row) == 3]
+    return [(page, seconds) for _when, page, seconds in serve.run_log(log)]
 
 
 def _new_page(browser):
@@ -143,20 +140,11 @@ def _nav(browser, slug: str, tmp: str, think: float) -> dict[str, float]:
 
 
 def _bare(browser, tmp: str) -> float:
-    """Seconds from a fresh reference server's health check to its page shown."""
+    """Seconds from a fresh reference server's health check to its page shown (as
+    ``bench_home.py`` times its bare app)."""
     script = Path(tmp) / "bare_app.py"
     script.write_text(REFERENCE_APP)
-    proc, url = serve.start(script, env={"CNNLAB_HOME": f"{tmp}/bare"})
-    try:
-        context, page = _new_page(browser)
-        healthy = serve.wait_healthy(url)
-        page.goto(url + "/")
-        _shown(page, "CNN Lab")
-        seconds = time.monotonic() - healthy
-        context.close()
-        return seconds
-    finally:
-        serve.stop(proc)
+    return time_first_render(browser, script, f"{tmp}/bare")
 
 
 def main() -> int:

@@ -59,6 +59,42 @@ def wait_healthy(url: str, timeout: float = 60.0) -> float:
     raise RuntimeError(f"streamlit did not become healthy at {url} in {timeout} s")
 
 
+def run_log(log: Path) -> list[tuple[float, str, float]]:
+    """(unix time, page, seconds) of every script run a server has logged so far to its
+    CNNLAB_RUN_LOG (``page#section`` for a fragment's own rerun)."""
+    if not log.exists():
+        return []
+    rows = [line.split("\t") for line in log.read_text().splitlines() if line.strip()]
+    return [(float(row[0]), row[1], float(row[2])) for row in rows if len(row) == 3]
+
+
+def track_finished(page) -> dict:
+    """Count the server's "script finished" messages a Playwright tab receives (its
+    websocket; sync or async API): ``done["runs"]`` grows by one per finished run.
+
+    Counted where the frame arrives, not in the page's DOM: a tab starved of CPU may
+    render "running" and "finished" in one go, and never show the rerun at all.
+    """
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    done = {"runs": 0}
+    early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, str) or len(payload) > 4096:
+            return  # big frames are deltas; "script finished" is a few bytes
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not ours to judge
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != early:
+            done["runs"] += 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return done
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Terminate the server, killing it if it has not exited within 15 s."""
     proc.terminate()

@@ -137,7 +137,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     if page.url_path:  # not Home (""), which imports nothing the warm-up imports
-        state.wait_for_warm_pages()
+        state.warm_up_now()
     try:
         with state.page_run():  # never while the warm-up imports (state.page_run)
             boundary.run_page(page)  # an exception becomes a message, never a traceback

@@ -89,15 +89,26 @@ def report(exc: BaseException, *, where: str = "") -> None:
         st.text(f"{type(exc).__name__}: {readable(exc)}")
 
 
-def run_page(page: Any) -> None:
-    """``page.run()`` inside the boundary (Streamlit's stop and rerun pass through)."""
+def _bounded(run: Callable[[], Any], where: str, into: Any = None) -> Any:
+    """``run()`` inside the boundary: a widget callback's pending error is shown first,
+    an exception becomes a message (in the container ``into``, else in place); Streamlit's
+    stop and rerun pass through."""
+    place = into or contextlib.nullcontext()
     pending = st.session_state.pop(_PENDING, None)
     if pending is not None:
-        report(pending, where="a widget callback")
+        with place:
+            report(pending, where="a widget callback")
     try:
-        page.run()
+        return run()
     except Exception as exc:  # noqa: BLE001 - the boundary: nothing reaches the user raw
-        report(exc, where=f"page {getattr(page, 'url_path', '?')!r}")
+        with place:
+            report(exc, where=where)
+        return None
+
+
+def run_page(page: Any) -> None:
+    """``page.run()`` inside the boundary."""
+    _bounded(page.run, f"page {getattr(page, 'url_path', '?')!r}")
 
 
 RUN_LOG = os.environ.get("CNNLAB_RUN_LOG")  # benchmarks: one line per script run
@@ -149,21 +160,14 @@ def fragment(
             return func(*args, **kwargs)
         from dashboard.state import page_run  # (state's own imports are heavier)
 
+        name = f"{where}#{func.__name__}"
         inside = _INSIDE.set(True)
         started = time.perf_counter()
-        pending = st.session_state.pop(_PENDING, None)
-        if pending is not None:
-            with errors_into or contextlib.nullcontext():
-                report(pending, where="a widget callback")
         try:
             with page_run():
-                return func(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - see run_page
-            with errors_into or contextlib.nullcontext():
-                report(exc, where=f"{where}#{func.__name__}")
-            return None
+                return _bounded(lambda: func(*args, **kwargs), name, errors_into)
         finally:  # also when it stops early (st.stop, st.rerun)
-            log_run(f"{where}#{func.__name__}", time.perf_counter() - started)
+            log_run(name, time.perf_counter() - started)
             _INSIDE.reset(inside)
 
     return st.fragment(section, run_every=run_every)

@@ -42,7 +42,7 @@ __all__ = [
     "warm_keras",
     "freeze_new_imports",
     "warm_pages",
-    "wait_for_warm_pages",
+    "warm_up_now",
     "page_run",
     "DEFAULT_SPEC",
 ]
@@ -184,7 +184,7 @@ def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
 
     The thread waits :data:`WARM_DELAY_S` first, so the first page's render never shares
     the interpreter with it (a page other than Home cuts the wait short:
-    :func:`wait_for_warm_pages`), then imports with no page running (:func:`page_run`);
+    :func:`warm_up_now`), then imports with no page running (:func:`page_run`);
     compiling and the dataset overlap the pages' runs. ``app.py`` calls this after every
     run; only the first starts anything.
     """
@@ -198,7 +198,7 @@ def warm_pages(modules: Iterable[str], scripts: Iterable[Path]) -> None:
         _warm_thread.start()
 
 
-def wait_for_warm_pages() -> None:
+def warm_up_now() -> None:
     """Let the warm-up import now if it has not yet (a page other than Home is about to
     run and would pay for those imports anyway); :func:`page_run` then waits for it."""
     if _warm_thread is not None:
