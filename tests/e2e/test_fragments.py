@@ -51,10 +51,10 @@ def test_a_fragment_reruns_alone_and_its_errors_read_as_words(browser, tmp_path)
         wait_idle(page)
         assert page.get_by_text("section ok").is_visible()
         # the inner section runs inside the outer one's rerun: logged once, as the outer
-        assert [line.split("\t")[1] for line in log.read_text().splitlines()] == ["demo#section"]
+        assert [page for _when, page, _s in serve.run_log(log)] == ["demo#section"]
         page.get_by_role("button", name="Inner").click()
         wait_idle(page)
-        assert log.read_text().splitlines()[-1].split("\t")[1] == "demo#inner"
+        assert serve.run_log(log)[-1][1] == "demo#inner"
         page.get_by_role("button", name="Break").click()
         wait_idle(page)
         alert = page.locator("[data-testid='stAlertContentError']").first
@@ -62,7 +62,7 @@ def test_a_fragment_reruns_alone_and_its_errors_read_as_words(browser, tmp_path)
         assert catalog("en")["common.error_title"] in alert.inner_text()
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_role("heading", name="Fragments").is_visible()  # the page stays
-        assert len(log.read_text().splitlines()) == 3
+        assert len(serve.run_log(log)) == 3
     finally:
         context.close()
         serve.stop(proc)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks import serve
 from tests.e2e.conftest import open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -29,8 +30,7 @@ def _open_tab(page, text: str) -> None:
 
 def _runs(server) -> list[str]:
     """The pages (or ``page#section`` fragments) of the server's script runs so far."""
-    log = server["run_log"]
-    return [line.split("\t")[1] for line in log.read_text().splitlines()] if log.exists() else []
+    return [page for _when, page, _s in serve.run_log(server["run_log"])]
 
 
 def test_a_kernel_edit_reruns_only_the_kernel_and_its_maps(page, app_url, server):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks import serve
 from tests.e2e.conftest import open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -75,11 +76,11 @@ def test_why_pool_tabs_draw_only_the_open_one_and_a_slider_reruns_the_body(app_u
     assert page.locator(".st-key-pooling_shift_fig").count() == 0
     assert "why=global" in page.url
     log = server["run_log"]
-    before = len(log.read_text().splitlines())
+    before = len(serve.run_log(log))
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("ArrowRight")
     wait_idle(page)
-    runs = [line.split("\t")[1] for line in log.read_text().splitlines()[before:]]
+    runs = [page for _when, page, _s in serve.run_log(log)[before:]]
     assert runs and set(runs) == {"pooling#_body"}  # never the whole app
     assert page.locator(".st-key-pooling_global_fig").count() == 1  # still on its tab
