@@ -18,7 +18,7 @@ from streamlit import delta_generator as _delta_generator
 from streamlit.runtime.scriptrunner import script_runner as _script_runner
 
 from cnnlab.backend import compute_info
-from dashboard import access, boundary, params, state, ui
+from dashboard import access, allocator, boundary, params, state, ui
 from dashboard.i18n import LANGS, t
 
 # Teaching order. (file, url path, icon)
@@ -117,6 +117,7 @@ def _clean_problem_modules() -> None:
 def main() -> None:
     """One script run: sidebar, the current page, the global settings back into the URL."""
     started = time.perf_counter()
+    allocator.keep_freed_memory()  # once per server: big arrays reuse freed memory
     _script_runner._clean_problem_modules = _clean_problem_modules  # see its docstring
     _skip_direct_run_warning()
     # Always "wide": the normal mode narrows the column with CSS, projector mode does not.
@@ -146,11 +147,11 @@ def main() -> None:
     state.warm_pages(WARM_MODULES, [Path(__file__).parent / f for f, _, _ in PAGES])
     state.freeze_new_imports()  # only after a run that finished
     # Navigation clears query parameters; keep the global ones in every URL.
-    st.query_params["lang"] = ui.lang_code()
+    params.put("lang", ui.lang_code())
     if ui.projector():
-        st.query_params["projector"] = "1"
-    elif "projector" in st.query_params:
-        del st.query_params["projector"]
+        params.put("projector", "1")
+    else:
+        params.drop("projector")
 
 
 if __name__ == "__main__":

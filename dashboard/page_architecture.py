@@ -763,12 +763,11 @@ def _publish(cfg: ModelConfig, preset: str) -> None:
     whole design when it was modified."""
     st.session_state["model_cfg"] = st.session_state[WROTE] = cfg.to_dict()
     name = _matching_preset(st.session_state["model_cfg"])
-    st.query_params["preset"] = name or preset
+    params.put("preset", name or preset)
     if name:
-        if "arch" in st.query_params:
-            del st.query_params["arch"]
+        params.drop("arch")
     else:
-        st.query_params["arch"] = encode_config(cfg)
+        params.put("arch", encode_config(cfg))
 
 
 def render() -> None:

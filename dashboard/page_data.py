@@ -239,9 +239,9 @@ def _folder_spec() -> dict | None:
         format_func=ui.safe_name,
     )
     if ui.safe_name(path) == path:
-        st.query_params["folder"] = path
-    elif "folder" in st.query_params:
-        del st.query_params["folder"]
+        params.put("folder", path)
+    else:
+        params.drop("folder")
     return {"source": "folder", "path": path, **_image_options()}
 
 
@@ -272,7 +272,7 @@ def _upload_spec() -> dict | None:
     if not upload_id:
         st.info(t("data.upload_none"), icon=":material/upload_file:")
         return None
-    st.query_params["up"] = upload_id
+    params.put("up", upload_id)
     if file is None:
         st.caption(t("data.upload_kept", id=ui.safe_name(upload_id)))
     return {"source": "upload", "id": upload_id, **_image_options()}

@@ -9,9 +9,10 @@ TensorFlow), ``cnnlab.viz`` draws.
 
 from __future__ import annotations
 
+import html
 import io
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,12 @@ def _decode(file_key: str, gray: bool, _data: bytes) -> tuple[np.ndarray, tuple[
 def _picture_of(key: str, _image: np.ndarray) -> bytes:
     """JPEG bytes of a picture that does not change with the kernel (input, crop view)."""
     return _jpeg(_image)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _float(key: str, _image: np.ndarray) -> np.ndarray:
+    """The picture as float32 (what the convolution reads), once per picture."""
+    return _frozen(_image.astype(np.float32))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -271,12 +278,10 @@ def _cell_message(rows: list[list[object]]) -> str | None:
 
 
 # ------------------------------------------------------------------ 1 · kernel -----
-def _kernel_editor() -> tuple[object, list[list[object]], bool]:
+def _kernel_editor(frame: KernelFrame) -> tuple[list[list[object]], bool]:
     """The size box, the grid, the random button and the normalise switch. Returns the
-    preset box's column (filled once the grid is read), the grid's cells as typed, and
-    whether to normalise."""
-    c1, c2 = st.columns([2, 1] if ui.projector() else [7, 3])
-    with c2:
+    grid's cells as typed, and whether to normalise."""
+    with frame.size:
         ui.widget(
             st.number_input,
             t("kernels.size"),
@@ -290,19 +295,18 @@ def _kernel_editor() -> tuple[object, list[list[object]], bool]:
         )
     base = np.array(st.session_state["kernels_base"], np.float32)
     columns = [str(j + 1) for j in range(base.shape[1])]
-    frame = pd.DataFrame(
+    table = pd.DataFrame(
         [[kernels.format_cell(v) for v in row] for row in base],
         columns=columns,
         index=[str(i + 1) for i in range(base.shape[0])],
     )
     edited = st.data_editor(
-        frame,
+        table,
         key=_grid_key(),
         num_rows="fixed",
         width="stretch",
         column_config={c: st.column_config.TextColumn(c, width="small") for c in columns},
     )
-    st.caption(t("kernels.grid_help"))
     st.button(
         t("kernels.random"),
         key="kernels_random",
@@ -318,7 +322,7 @@ def _kernel_editor() -> tuple[object, list[list[object]], bool]:
         url=params.Flag("norm"),
         help=t("kernels.normalise_help"),
     )
-    return c1, edited.to_numpy().tolist(), bool(normalise)
+    return edited.to_numpy().tolist(), bool(normalise)
 
 
 def _read_grid(cells: list[list[object]]) -> tuple[np.ndarray, str | None]:
@@ -355,30 +359,50 @@ def _preset_box(column, kernel: np.ndarray) -> None:
 
 
 def _kernel_view(used: np.ndarray, name: str, fig_style: viz.FigStyle) -> None:
-    st.markdown(f"**{t('kernels.heatmap_title', k=used.shape[0])}**")
-    st.html(
-        viz.grid_html(
-            used, style=fig_style, text=[[kernels.format_cell(v) for v in row] for row in used],
-            max_width=380,
-        )
+    grid = viz.grid_html(
+        used, style=fig_style, text=[[kernels.format_cell(v) for v in row] for row in used],
+        max_width=380,
     )  # fmt: skip
-    st.caption(t(f"kernels.detects_{name}"))
+    st.html(f"<p><b>{html.escape(t('kernels.heatmap_title', k=used.shape[0]))}</b></p>{grid}")
     total = float(used.sum(dtype=np.float64))
-    st.caption(t("kernels.kernel_sum", total=kernels.format_cell(total)))
+    st.caption(
+        f"{t(f'kernels.detects_{name}')}  \n"
+        f"{t('kernels.kernel_sum', total=kernels.format_cell(total))}"
+    )
 
 
-def _kernel_section(fig_style: viz.FigStyle) -> tuple[np.ndarray, str]:
+class KernelFrame(NamedTuple):
+    """Section 1's layout, drawn by the whole run; a kernel edit fills it in again."""
+
+    box: Any  # the section (messages about the kernel go at its end)
+    preset: Any  # "start from", beside the size box
+    size: Any
+    editor: Any  # the grid, the random button, the normalise switch (under the two above
+    # and the grid's help)
+    view: Any  # the kernel as a heat map
+
+
+def _kernel_frame() -> KernelFrame:
+    box = st.container()
+    with box:
+        st.markdown(t("kernels.intro"))
+        _first_run_kernel()
+        st.subheader(t("kernels.kernel_title"))
+        editor, view = st.columns([3, 2], gap="large")
+        with editor:
+            preset, size = st.columns([2, 1] if ui.projector() else [7, 3])
+            st.caption(t("kernels.grid_help"))
+    return KernelFrame(box, preset, size, editor, view)
+
+
+def _kernel_section(frame: KernelFrame, fig_style: viz.FigStyle) -> tuple[np.ndarray, str]:
     """Section 1. Returns the kernel used (normalised when asked) and its preset name
     (``"custom"`` for one's own)."""
-    st.markdown(t("kernels.intro"))
-    _first_run_kernel()
-    st.subheader(t("kernels.kernel_title"))
-    col_edit, col_view = st.columns([3, 2], gap="large")
-    with col_edit:
-        preset_column, cells, normalise = _kernel_editor()
+    with frame.editor:
+        cells, normalise = _kernel_editor(frame)
     kernel, bad_cell = _read_grid(cells)
-    _preset_box(preset_column, kernel)
-    st.query_params["k"] = ",".join(kernels.format_cell(v) for v in kernel.ravel())
+    _preset_box(frame.preset, kernel)
+    params.put("k", ",".join(kernels.format_cell(v) for v in kernel.ravel()))
     used, zero_sum = kernel, False
     if normalise:
         try:
@@ -386,7 +410,7 @@ def _kernel_section(fig_style: viz.FigStyle) -> tuple[np.ndarray, str]:
         except ValueError:
             zero_sum = True
     name = _preset_name(kernel)
-    with col_view:
+    with frame.view:
         _kernel_view(used, name, fig_style)
     if bad_cell:
         ui.error_box(bad_cell)
@@ -598,7 +622,7 @@ def _compute_map(pic: Picture, used: np.ndarray, name: str, settings: Settings) 
         return None
     with np.errstate(over="ignore", invalid="ignore"):  # huge weights: said below
         result = sliding.apply_kernel(
-            image, used, padding=settings.padding, stride=settings.stride,
+            _float(pic.key, image), used, padding=settings.padding, stride=settings.stride,
             boundary=settings.boundary, convolve=settings.convolve, summed=pic.summed,
             relu=settings.relu,
         )  # fmt: skip
@@ -620,33 +644,41 @@ def _image_range(key: str, _image: np.ndarray) -> tuple[str, str]:
     return _range_text(_image)
 
 
-def _output_section(pic: Picture, out: Output, settings: Settings, fig_style: viz.FigStyle) -> None:
-    """Section 4: input and activation map side by side."""
-    image, result = pic.image, out.result
-    small = _small(image)
+def _input_view(pic: Picture, fig_style: viz.FigStyle) -> Any:
+    """Section 4's left half, the input (drawn by the whole run: a kernel edit leaves it
+    be). Returns the right half, for the map."""
+    image = pic.image
     lo_in, hi_in = _image_range(pic.key, image)
-    lo_out, hi_out = _num(out.lo), _num(out.hi)
     left, right = st.columns(2, gap="medium")
     with left:
-        if small:
+        if _small(image):
             st.html(viz.grid_html(image.astype(np.float32), style=fig_style, signed=False,
                                   max_width=440))  # fmt: skip
         else:
             st.image(_picture_of(pic.key, image), width="stretch", output_format="JPEG")
         st.caption(t("kernels.input_caption", shape=image.shape, dtype=image.dtype, lo=lo_in,
                      hi=hi_in))  # fmt: skip
+    return right
+
+
+def _output_section(
+    pic: Picture, out: Output, settings: Settings, fig_style: viz.FigStyle, right: Any
+) -> None:
+    """Section 4's right half: the activation map, beside the input (``right``)."""
+    result = out.result
     with right:
-        if small:
+        if _small(pic.image):
             st.html(viz.grid_html(result, style=fig_style, signed=True, max_width=440))
         else:
             picture = viz.colorize(
                 result, signed=settings.signed, signed_cmap=fig_style.signed_cmap
             )
             st.image(_jpeg(picture), width="stretch", output_format="JPEG")
-        st.caption(t("kernels.map_caption", shape=result.shape, lo=lo_out, hi=hi_out))
+        caption = t("kernels.map_caption", shape=result.shape, lo=_num(out.lo), hi=_num(out.hi))
         if result.ndim == 3:
             how = t("kernels.map_rgb_signed") if settings.signed else t("kernels.map_rgb_abs")
-            st.caption(t("kernels.map_rgb_note", how=how))
+            caption += "  \n" + t("kernels.map_rgb_note", how=how)
+        st.caption(caption)
     if out.lo == out.hi == 0:
         st.info(t("kernels.flat_map"), icon=":material/info:")
 
@@ -667,10 +699,9 @@ def _formula(n: int, k: int, settings: Settings, symbol: str) -> str:
 def _formula_section(image: np.ndarray, k: int, settings: Settings) -> None:
     """The output size with this image's numbers, as Keras computes it."""
     h_in, w_in = image.shape[:2]
-    st.markdown(f"**{t('kernels.formula_title')}**")
-    st.latex(_formula(h_in, k, settings, "H"))
-    if w_in != h_in:
-        st.latex(_formula(w_in, k, settings, "W"))
+    sides = [(h_in, "H")] + ([(w_in, "W")] if w_in != h_in else [])
+    shown = "".join(f"\n\n$$\n{_formula(n, k, settings, symbol)}\n$$" for n, symbol in sides)
+    st.markdown(f"**{t('kernels.formula_title')}**{shown}")  # one element: it reruns per edit
     st.caption(t("kernels.formula_note", padding=t(f"kernels.padding_{settings.padding}")))
 
 
@@ -916,39 +947,57 @@ def _bank_section(
 
 
 # ------------------------------------------------------------------ the page -------
+class Results(NamedTuple):
+    """Where sections 4–6 go, drawn by the whole run (a kernel edit leaves the tabs and
+    the input picture be)."""
+
+    alerts: Any  # container above the tabs: why there is no map
+    tab: str  # the open tab's id
+    box: Any  # its container
+    map: Any  # on the map tab, the place of the map beside the input; else None
+
+
+def _results_frame(pic: Picture, fig_style: viz.FigStyle) -> Results:
+    alerts = st.container()
+    tab, box = ui.tabs("kernels_tab", TABS, "kernels.tab_", url="tab")
+    with box:
+        right = _input_view(pic, fig_style) if tab == "map" else None
+    return Results(alerts, tab, box, right)
+
+
 def _kernel_and_maps(
-    kernel_box, results_box, pic: Picture, settings: Settings, fig_style: viz.FigStyle
-) -> None:
-    """Sections 1 and 4–6, one fragment: a kernel edit reruns only these (the picture and
-    the settings come from the last whole run; changing them reruns the page). Sections
-    4–6 are tabs, and only the open one is drawn."""
-    with kernel_box:
-        used, name = _kernel_section(fig_style)
-    with results_box:
+    kernel: KernelFrame, results: Results, pic: Picture, settings: Settings,
+    fig_style: viz.FigStyle,
+) -> None:  # fmt: skip
+    """Sections 1 and 4–6, one fragment: a kernel edit reruns only these, in the frames
+    the whole run drew (the picture, the settings and the open tab come from it; changing
+    them reruns the page). Sections 4–6 are tabs, and only the open one is drawn."""
+    with kernel.box:
+        used, name = _kernel_section(kernel, fig_style)
+    with results.alerts:
         out = _compute_map(pic, used, name, settings)
-        if out is None:
-            return
-        tab, box = ui.tabs("kernels_tab", TABS, "kernels.tab_", url="tab")
-        with box:
-            if tab == "map":
-                _output_section(pic, out, settings, fig_style)
-                _formula_section(pic.image, used.shape[0], settings)
-            elif tab == "step":
-                _step_section(pic, used, settings, fig_style)
-            else:
-                _bank_section(pic, used, settings, fig_style, out)
+    if out is None:
+        return
+    with results.box:
+        if results.tab == "map":
+            _output_section(pic, out, settings, fig_style, results.map)
+            _formula_section(pic.image, used.shape[0], settings)
+        elif results.tab == "step":
+            _step_section(pic, used, settings, fig_style)
+        else:
+            _bank_section(pic, used, settings, fig_style, out)
 
 
 def render() -> None:
     """The Kernels page: kernel, image, settings, map, step view, bank."""
     ui.header("kernels")
     fig_style = _figure_style()
-    kernel_box = st.container()
+    kernel = _kernel_frame()
     pic = _image_section()
     settings = _controls_section()
-    results_box = st.container()
-    maps = boundary.fragment(_kernel_and_maps, where="kernels", errors_into=kernel_box)
-    maps(kernel_box, results_box, pic, settings, fig_style)
+    results = _results_frame(pic, fig_style)
+    maps = boundary.fragment(_kernel_and_maps, where="kernels", errors_into=kernel.box)
+    maps(kernel, results, pic, settings, fig_style)
 
 
 if __name__ == "__main__":

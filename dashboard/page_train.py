@@ -110,7 +110,7 @@ def _current_job() -> Any:
     job = reg.get(params.param_text("job", None)) or reg.get(st.session_state.get("train_job"))
     if job is not None:
         st.session_state["train_job"] = job.id
-        st.query_params["job"] = job.id
+        params.put("job", job.id)
     return job
 
 
@@ -324,7 +324,7 @@ def _start(cfg: ModelConfig, spec: DatasetSpec, train_cfg: TrainConfig, challeng
         st.session_state[START_ERROR] = message(exc)
         return False
     st.session_state["train_job"] = job.id
-    st.query_params["job"] = job.id
+    params.put("job", job.id)
     _set_view("run")
     return True
 

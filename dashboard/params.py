@@ -18,7 +18,8 @@ same limits as the widget it fills, and falls back quietly to the nearest valid 
 A widget gets its spec as ``ui.widget(..., url=params.Int("pool", 1, MAX_POOL))`` (the
 same ``1`` and ``MAX_POOL`` the slider is given); a page that reads a parameter itself
 calls :func:`param_int`, :func:`param_choice`, … . The parsing is pure (``Spec.parse``),
-only ``get`` and the ``param_*`` functions read ``st.query_params``.
+only ``get`` and the ``param_*`` functions read ``st.query_params``, and only :func:`put`
+and :func:`drop` write it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ __all__ = [
     "param_bool",
     "param_text",
     "param_grid",
+    "put",
+    "drop",
 ]
 
 # A plain decimal number, ASCII digits only: no "nan"/"inf", no "1_000", no "١٢", no hex.
@@ -392,3 +395,17 @@ def param_grid(name: str, default: np.ndarray | None = None) -> np.ndarray | Non
         return kernels.parse_flat(raw)
     except ValueError:
         return default
+
+
+def put(name: str, value: str) -> None:
+    """Write ``?<name>=value`` when the URL does not hold it yet. Each write sends the
+    browser a message, and a page writes its parameters on every run: unchanged ones are
+    skipped."""
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def drop(name: str) -> None:
+    """Remove ``?<name>=`` from the URL when it is there."""
+    if name in st.query_params:
+        del st.query_params[name]

@@ -170,7 +170,7 @@ def widget(
     value = make(label, *args, key=key, **kwargs)
     st.session_state[_KEEP][key] = value
     if url:
-        st.query_params[params.spec_for(url, default).name] = params.encode(value)
+        params.put(params.spec_for(url, default).name, params.encode(value))
     return value
 
 
@@ -194,7 +194,7 @@ def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -
     chosen = by_name.get(st.session_state.get(widget_key), st.session_state[key])
     st.session_state[key] = st.session_state[_KEEP][key] = chosen
     if url:
-        st.query_params[url] = chosen
+        params.put(url, chosen)
     return chosen, boxes[list(ids).index(chosen)]
 
 

@@ -465,3 +465,40 @@ def test_safe_name():
     assert safe_name(os.fsdecode(b"bad_\xff\xfe.jpg")) == "bad_\ufffd\ufffd.jpg"
     assert safe_name("Cat") == "Cat"
     safe_name("\ud800x").encode("utf-8")
+
+
+def test_pages_write_the_url_only_through_put_and_drop():
+    """Each write of ``st.query_params`` sends the browser a message; params.put and
+    params.drop skip the ones that change nothing (a page writes its parameters on every
+    run, a kernel edit among them)."""
+    raw_write = re.compile(r"st\.query_params\[[^\]]+\]\s*=[^=]|del\s+st\.query_params")
+    for file in [*PAGE_PARAMS, "app.py", "ui.py"]:
+        source = (DASHBOARD / file).read_text(encoding="utf-8")
+        assert not raw_write.search(source), file
+
+
+PUT_SCRIPT = """
+from dashboard import params
+params.put("a", "1")
+params.put("a", "1")
+params.drop("b")
+params.drop("c")
+"""
+
+
+def test_put_and_drop_send_only_what_changes(monkeypatch):
+    from streamlit.runtime.state.query_params import QueryParams
+
+    sent: list[str] = []
+    real = QueryParams._send_query_param_msg
+    monkeypatch.setattr(
+        QueryParams, "_send_query_param_msg", lambda self: (sent.append(str(self)), real(self))
+    )
+    at = AppTest.from_string(PUT_SCRIPT)
+    at.query_params["b"] = "2"
+    at.run()
+    assert len(sent) == 2  # "a" written once, "b" dropped; "c" was not there
+    assert at.query_params["a"] in ("1", ["1"]) and "b" not in at.query_params
+    sent.clear()
+    at.run()  # the URL holds it all already: nothing to send
+    assert sent == []

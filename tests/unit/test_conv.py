@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -11,8 +13,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from cnnlab.images import COURSE_MATRIX
 from cnnlab.kernels import PRESETS
 from cnnlab.ops import BOUNDARIES, convolve2d, correlate2d, output_size, pad_input
+from cnnlab.ops._conv import _SCIPY_FROM
 
 RNG = np.random.default_rng(0)
+# The largest square that the NumPy loop takes (one more row goes to SciPy).
+_LOOP_SIDE = math.isqrt(_SCIPY_FROM)
 SIZES = list(range(1, 12))  # every kernel side from 1 to 11, odd and even
 STRIDES = [1, 2, 3]
 
@@ -161,9 +166,10 @@ def test_same_stride_one_matches_ndimage_correlate(size, boundary):
 @pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("size", [2, 3, 4])
-@pytest.mark.parametrize("shape", [(256, 256), (257, 256), (150, 150, 3)])
+@pytest.mark.parametrize("shape", [(_LOOP_SIDE, _LOOP_SIDE), (_LOOP_SIDE + 1, _LOOP_SIDE),
+                                   (150, 150, 3)])  # fmt: skip
 def test_small_and_large_images_match_ndimage_on_both_paths(shape, size, boundary, padding):
-    """Up to 256×256 values the NumPy loop runs, above it SciPy: both give SciPy's map."""
+    """Up to _SCIPY_FROM values the NumPy loop runs, above it SciPy: both give SciPy's map."""
     x = RNG.normal(size=shape)
     k = RNG.normal(size=(size, size))
     origin = -1 if size % 2 == 0 else 0
