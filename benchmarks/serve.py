@@ -1,4 +1,7 @@
-"""A real ``streamlit run`` on a free loopback port, for the benchmarks and the browser tests.
+"""A real Streamlit server on a free loopback port, for the benchmarks and the browser tests.
+
+CNN Lab is started as its users start it (``cnnlab app``, which preloads what Home needs);
+any other script (a benchmark's bare reference) with ``streamlit run``.
 
 >>> proc, url = start(ROOT / "dashboard" / "app.py", env={"CNNLAB_HOME": "/tmp/h"})
 >>> healthy_at = wait_healthy(url)  # time.monotonic() of the first "ok"
@@ -31,13 +34,14 @@ def free_port() -> int:
 def start(
     script: Path = APP, *, env: dict[str, str] | None = None, log: IO | int = subprocess.DEVNULL
 ) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run script`` headless on a free port; return (process, base URL).
+    """Start ``script`` headless on a free port; return (process, base URL).
 
     ``env`` is added to this process's environment; ``log`` takes stdout and stderr.
     """
     port = free_port()
+    launch = ["-m", "cnnlab.cli", "app"] if script == APP else ["-m", "streamlit", "run", script]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script),
+        [sys.executable, *map(str, launch),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],

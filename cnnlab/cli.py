@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -103,10 +101,16 @@ def _dashboard_script() -> str:
 
 
 def _app(extra: list[str]) -> int:
-    cmd = [sys.executable, "-m", "streamlit", "run", _dashboard_script(), *extra]
-    if os.name == "posix":  # become the server: signals (docker stop, Ctrl-C) reach it
-        os.execv(sys.executable, cmd)
-    return subprocess.call(cmd, env=os.environ.copy())
+    """Start the dashboard in this process, which becomes the Streamlit server (signals
+    such as ``docker stop`` and Ctrl-C reach it). What Home's first run needs is loaded
+    first (``dashboard.app.preload``), so the first visitor does not wait for it."""
+    script = _dashboard_script()
+    from streamlit.web import cli as streamlit_cli
+
+    importlib.import_module("dashboard.app").preload()  # (the dashboard is optional)
+    sys.argv = ["streamlit", "run", script, *extra]
+    streamlit_cli.main()  # runs the server until it stops, then exits (click)
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:

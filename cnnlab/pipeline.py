@@ -10,6 +10,7 @@ Used by the Home page and handy in a notebook.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,7 +23,8 @@ __all__ = ["Stages", "first_stage"]
 
 @dataclass(frozen=True)
 class Stages:
-    """Image, ReLU(activation map) and two max-poolings, each (H, W) float32 in [0, 1]."""
+    """Image, ReLU(activation map) and two max-poolings, each (H, W) float32 in [0, 1];
+    read-only (:func:`first_stage` keeps the last few)."""
 
     kernel: np.ndarray  # (3, 3) the kernel applied
     maps: tuple[np.ndarray, ...]  # image, activation, pool 1, pool 2
@@ -33,12 +35,15 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return ((x - lo) / (hi - lo if hi > lo else 1.0)).astype(np.float32)
 
 
+@lru_cache(maxsize=8)
 def first_stage(
     photo: str = "camera", kernel: str = "seed_vertical_edges", *, size: int = 256
 ) -> Stages:
     """Run one photo through one kernel, ReLU and two 2×2 max-poolings.
 
     The photo is cropped to a centred square and subsampled to ``size`` pixels a side.
+    Computed once per arguments (Home shows it to every visitor); the arrays are
+    read-only, so copy one to change it.
     """
     img = sample(photo)
     img = to_gray(img) if img.ndim == 3 else img
@@ -51,4 +56,11 @@ def first_stage(
     act = np.maximum(correlate2d(img, k, padding="same"), 0)
     p1 = pool2d(act, size=2, mode="max")
     p2 = pool2d(p1, size=2, mode="max")
-    return Stages(kernel=k, maps=tuple(_unit(m) for m in (img, act, p1, p2)))
+    return Stages(
+        kernel=_frozen(k.copy()), maps=tuple(_frozen(_unit(m)) for m in (img, act, p1, p2))
+    )
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    x.flags.writeable = False
+    return x

@@ -4,11 +4,14 @@ Run with ``make run`` or ``cnnlab app`` (or ``streamlit run dashboard/app.py`` w
 ``cnnlab`` is installed: the pages import ``cnnlab`` and ``dashboard`` as installed
 packages; nothing edits ``sys.path``). Importing this module runs nothing: ``PAGES``
 lists the pages, :func:`main` draws the app (``streamlit run`` and Streamlit's
-``AppTest`` execute this file as ``__main__``, which calls it).
+``AppTest`` execute this file as ``__main__``, which calls it), and ``cnnlab app`` calls
+:func:`preload` before the server starts.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import sys
 import time
 from pathlib import Path
@@ -59,21 +62,21 @@ def _sidebar() -> None:
         )
         if st.session_state.get("lang") not in LANGS:  # a click can deselect it
             st.session_state["_keep"]["lang"] = "en"
-        ui.widget(
+        ui.widget(  # (its URL parameter is read above and written at the end of main)
             st.toggle,
             t("common.projector"),
             key="projector",
             default=False,
-            url=params.Flag("projector"),
             help=t("common.projector_help"),
         )
         access.sidebar_box()  # student or teacher
         with st.expander(t("common.compute"), icon=":material/memory:"):
             info = compute_info()
-            st.markdown(f"**{t('common.backend')}:** `{info.backend}`")
-            st.markdown(f"**CPU:** {info.cpu}")
             gpus = ", ".join(info.gpus) if info.gpus else t("common.no_gpu")
-            st.markdown(f"**GPU:** {gpus}")
+            st.markdown(  # one element: the sidebar is sent with every page
+                f"**{t('common.backend')}:** `{info.backend}`  \n**CPU:** {info.cpu}  \n"
+                f"**GPU:** {gpus}"
+            )
             if not info.keras_loaded:
                 st.caption(t("common.keras_not_loaded"))
 
@@ -114,6 +117,31 @@ def _clean_problem_modules() -> None:
         plt.close("all")
 
 
+def preload() -> None:
+    """What a fresh server's first visitors would otherwise wait for, done before the
+    server answers (``cnnlab app`` calls this before Streamlit starts): the pages'
+    modules and their imports (pandas, SciPy, Plotly, the core; not Keras), and Home's
+    picture. It adds ~1.5 s before the first health check on the 2-core machine; without
+    it (``streamlit run``), the warm-up imports them after the first run
+    (state.warm_pages). Imports that fail are left for the page to report."""
+    allocator.keep_freed_memory()
+    caches = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = caches.level
+    caches.setLevel(logging.ERROR)  # "No runtime found": no server runs yet, as expected
+    try:
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the page's own run shows what is wrong
+                logging.getLogger("cnnlab.dashboard").warning("preloading %s failed", name)
+    finally:
+        caches.setLevel(level)
+    from cnnlab.pipeline import first_stage
+
+    first_stage()
+    state.freeze_new_imports()
+
+
 def main() -> None:
     """One script run: sidebar, the current page, the global settings back into the URL."""
     started = time.perf_counter()
@@ -125,7 +153,7 @@ def main() -> None:
     _sidebar()
     ui.refresh_labels()  # before any page draws a widget
     css = ui.projector_css() if ui.projector() else ui.normal_css()
-    st.markdown(css, unsafe_allow_html=True)
+    st.html(css)  # style only: no room taken, and no Markdown-with-HTML code to load
     pages = [
         st.Page(
             str(Path(__file__).parent / file),

@@ -95,3 +95,8 @@ def light_pages_imports() -> dict:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def page_css(at) -> str:
+    """The CSS the app put on the page (app.py sends it as style-only ``st.html``)."""
+    return " ".join(h.proto.body for h in at.get("html") if "<style" in h.proto.body)

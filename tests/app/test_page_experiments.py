@@ -15,7 +15,7 @@ from cnnlab.data import normalize_spec
 from cnnlab.model import PRESETS, layer_table
 from cnnlab.runs import RunStore
 from cnnlab.train import TrainConfig
-from tests.app.conftest import open_app
+from tests.app.conftest import open_app, page_css
 
 pytestmark = pytest.mark.keras
 
@@ -334,7 +334,7 @@ def test_every_tab_opens_from_a_link_in_projector_mode(home, lang, tab):
     assert not at.exception, at.exception
     assert at.title[0].value == catalog(lang)["experiments.title"]
     assert at.segmented_control(key="experiments_tab").value == tab
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
 
 
 def test_language_and_projector_switches_keep_the_chosen_ids(home):

@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.app.conftest import open_app
+from tests.app.conftest import open_app, page_css
 
 pytestmark = pytest.mark.keras
 
@@ -157,7 +157,7 @@ def test_opens_in_projector_mode(with_run, lang):
     at = _open(lang, projector="1")
     assert not at.exception, at.exception
     assert at.title[0].value == cat["inspect.title"]
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
     # Each hand-made kernel is named in a caption of its own (whole words, two a row).
     captions = {c.value for c in at.caption}
     assert cat["kernels.preset_seed_horizontal_edges"] in captions

@@ -16,7 +16,7 @@ from cnnlab import sliding
 from cnnlab.images import COURSE_MATRIX, sample
 from cnnlab.ops import correlate2d
 from dashboard.i18n import catalog
-from tests.app.conftest import open_app
+from tests.app.conftest import open_app, page_css
 
 COURSE_TABLE = np.array(
     [[-4, 4, 0, 3, 4], [-9, 3, 1, 7, 8], [-10, 5, 3, 3, 7], [-10, -2, 3, 5, 7], [-5, -1, 2, 1, 3]]
@@ -375,7 +375,7 @@ def test_opens_in_projector_mode(lang):
     assert not at.exception, at.exception
     assert at.title[0].value == catalog(lang)["kernels.title"]
     assert_array_equal(_map(at), COURSE_TABLE)
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
 
 
 def test_language_and_projector_switches_keep_the_chosen_ids():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dashboard.i18n import catalog
-from tests.app.conftest import open_app
+from tests.app.conftest import open_app, page_css
 
 PAGE = "page_pooling.py"
 
@@ -253,7 +253,7 @@ def test_opens_in_projector_mode(lang):
     assert not at.exception, at.exception
     assert at.title[0].value == catalog(lang)["pooling.title"]
     assert _shapes_table(at)[1] == "(1, 153, 230, 1)"
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
 
 
 def test_language_and_projector_switches_keep_the_chosen_ids():

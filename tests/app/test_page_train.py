@@ -7,7 +7,7 @@ import time
 import pytest
 
 from cnnlab.model import PRESETS
-from tests.app.conftest import open_app
+from tests.app.conftest import open_app, page_css
 
 pytestmark = pytest.mark.keras
 
@@ -221,7 +221,7 @@ def test_opens_in_projector_mode(lang):
     assert not at.exception, at.exception
     assert at.title[0].value == catalog(lang)["train.title"]
     assert at.button(key="train_start").label == catalog(lang)["train.start"]
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
 
 
 def test_language_and_projector_switches_keep_the_chosen_settings():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.i18n import catalog
-from tests.app.conftest import APP, PAGES, open_app
+from tests.app.conftest import APP, PAGES, open_app, page_css
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -31,7 +31,7 @@ def test_language_and_projector_come_from_the_url_and_stay_across_pages():
     assert at.session_state["lang"] == "es"
     assert at.session_state["projector"] is True
     assert at.title[0].value == catalog("es")["home.title"]
-    assert any("font-size: 21px" in m.value for m in at.markdown)  # projector CSS
+    assert "font-size: 21px" in page_css(at)  # projector CSS
     at.switch_page("page_pooling.py").run()
     assert at.session_state["projector"] is True
     assert at.title[0].value == catalog("es")["pooling.title"]
@@ -40,9 +40,9 @@ def test_language_and_projector_come_from_the_url_and_stay_across_pages():
 
 def test_projector_toggle_switches_styles():
     at = open_app()
-    assert not any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" not in page_css(at)
     at.toggle(key="projector").set_value(True).run()
-    assert any("font-size: 21px" in m.value for m in at.markdown)
+    assert "font-size: 21px" in page_css(at)
     at.switch_page("page_kernels.py").run()
     assert at.toggle(key="projector").value is True
 
@@ -155,8 +155,35 @@ def test_home_in_projector_mode_and_back(lang):
         at.toggle(key="projector").set_value(projector).run()
         assert not at.exception, at.exception
         assert at.title[0].value == catalog(lang)["home.title"]
-        assert len(at.get("image")) == 4  # image, map, two poolings
+        strip = [h.proto.body for h in at.get("html") if "<figure" in h.proto.body]
+        assert len(strip) == 1  # image, map, two poolings: inline pictures, one element
+        assert strip[0].count("<img src='data:image/jpeg;base64,") == 4
+        assert catalog(lang)["home.pic_kernel"] in strip[0]
     other = "es" if lang == "en" else "en"
     at.segmented_control(key="lang").set_value(other).run()
     assert not at.exception
     assert catalog(other)["home.path_title"] in [h.value for h in at.subheader]
+
+
+def test_preload_readies_home_without_keras():
+    """``cnnlab app`` calls app.preload before the server starts: Home's modules and
+    picture are ready, and neither TensorFlow nor Keras is imported (a fresh process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dashboard.app import preload; preload(); "
+        "from cnnlab.pipeline import first_stage; "
+        "print(first_stage.cache_info().currsize, 'dashboard.page_home' in sys.modules, "
+        "any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["1", "True", "False"], done.stderr
+
+
+def test_home_picture_is_computed_once_and_read_only():
+    from cnnlab.pipeline import first_stage
+
+    a, b = first_stage(), first_stage()
+    assert a is b
+    assert not any(m.flags.writeable for m in a.maps) and not a.kernel.flags.writeable

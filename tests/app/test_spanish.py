@@ -131,6 +131,7 @@ def english_in(texts: list[str]) -> list[str]:
             clean = clean.replace(name, " ")
         clean = re.sub(r"`[^`]*`", " ", clean)  # inline code
         clean = re.sub(r"https?://\S+|\S+\.(?:py|png|keras|json|csv|zip)\b", " ", clean)
+        clean = re.sub(r"data:[\w/+.-]+;base64,[\w+/=]+", " ", clean)  # an inline picture
         if clean.strip() in RAW_IDS:
             found.append(f"{clean.strip()} ← raw id")
         for word in WORD.findall(clean):
