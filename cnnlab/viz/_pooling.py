@@ -14,7 +14,7 @@ translated) and the plot style (font size, line width, height) as arguments.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -171,26 +171,14 @@ def steps_figure(
 
 
 def _rect(
-    fig: go.Figure,
-    x0: float,
-    x1: float,
-    y0: float,
-    y1: float,
-    color: str,
-    width: float,
-    dash: str,
-    col: int,
-) -> None:
-    fig.add_shape(
-        type="rect",
-        x0=x0,
-        x1=x1,
-        y0=y0,
-        y1=y1,
-        line={"color": color, "width": width, "dash": dash},
-        row=1,
-        col=col,
-    )
+    x0: float, x1: float, y0: float, y1: float, color: str, width: float, dash: str, col: int
+) -> dict[str, Any]:
+    """An outline in subplot ``col`` of a one-row figure, as a layout shape."""
+    ref = "" if col == 1 else str(col)
+    return {
+        "type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "xref": f"x{ref}",
+        "yref": f"y{ref}", "line": {"color": color, "width": width, "dash": dash},
+    }  # fmt: skip
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -305,29 +293,31 @@ def matrix_figure(
     for col, out, text in ((2, mx, text_mx), (3, av, text_av)):
         fig.add_trace(go.Heatmap(z=out, text=text, **heat), row=1, col=col)
 
-    k = 0
+    k, shapes = 0, []
     for r, row in enumerate(windows):
         for c, _ in enumerate(row):
             color = WINDOW_COLORS[k % len(WINDOW_COLORS)]
             # Inset overlapping windows a little so each outline stays visible.
             inset = 0.04 + 0.12 * ((r + c) % 3) / 2 if step < size else 0.04
             y0, x0 = r * step - top, c * step - left
-            _rect(
-                fig,
-                x0 - 0.5 + inset,
-                x0 + size - 0.5 - inset,
-                y0 - 0.5 + inset,
-                y0 + size - 0.5 - inset,
-                color,
-                line_width,
-                "solid",
-                1,
-            )
-            for col in (2, 3):
+            shapes.append(
                 _rect(
-                    fig, c - 0.46, c + 0.46, r - 0.46, r + 0.46, color, line_width + 1, "solid", col
-                )
+                    x0 - 0.5 + inset,
+                    x0 + size - 0.5 - inset,
+                    y0 - 0.5 + inset,
+                    y0 + size - 0.5 - inset,
+                    color,
+                    line_width,
+                    "solid",
+                    1,
+                )  # fmt: skip
+            )
+            shapes += [
+                _rect(c - 0.46, c + 0.46, r - 0.46, r + 0.46, color, line_width + 1, "solid", col)
+                for col in (2, 3)
+            ]
             k += 1
+    fig.update_layout(shapes=shapes)  # all at once: add_shape re-validates all before it
     fig.update_xaxes(_BARE)
     fig.update_yaxes(_BARE, autorange="reversed")
     for i in (1, 2, 3):
