@@ -51,5 +51,5 @@ VOLUME ["/data"]
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import urllib.request as r; r.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)" || exit 1
-# `cnnlab app` becomes the Streamlit server (exec), so `docker stop` reaches it.
+# `cnnlab app` is the Streamlit server (one process), so `docker stop` reaches it.
 CMD ["cnnlab", "app", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]

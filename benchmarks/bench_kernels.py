@@ -1,6 +1,6 @@
 """Kernels page: a kernel edit's rerun on a real server, against a bare script (ratio ≤ 1.5).
 
-Starts ``streamlit run dashboard/app.py`` and, beside it, a bare reference script that
+Starts ``cnnlab app`` and, beside it, a bare reference script (``streamlit run``) that
 does the page's core work directly (the astronaut photo, 512×512 RGB, cached; a "Random
 kernel" button; ``scipy.ndimage.correlate`` per channel; ``st.image`` of the map). Opens
 each in Debian's Chromium at 1280×720 (Kernels on the same photo in colour), then presses

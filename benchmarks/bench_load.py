@@ -1,4 +1,4 @@
-"""A whole class on one server: concurrent browser sessions against ``streamlit run``.
+"""A whole class on one server: concurrent browser sessions against ``cnnlab app``.
 
 Starts the dashboard on a loopback port, then opens ``--sessions`` Playwright contexts in
 one headless Chromium (Debian's): ``--trainers`` of them press Train on the shapes demo,

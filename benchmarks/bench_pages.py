@@ -2,7 +2,8 @@
 
 For each page (``dashboard/app.py`` PAGES) and round, on a quiet machine:
 
-* **link**: a fresh ``streamlit run dashboard/app.py`` (own temporary CNNLAB_HOME), then,
+* **link**: a fresh ``cnnlab app`` (own temporary CNNLAB_HOME; the pages' modules are
+  imported before it answers: ``app.preload``), then,
   right after its health check, a new browser context at 1280×720 opens the page's URL
   (``/<page>?lang=en``, what a shared link does); the clock runs from the health check
   until the page's title is shown and the script has finished

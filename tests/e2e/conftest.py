@@ -1,4 +1,4 @@
-"""End-to-end harness: a real `streamlit run` server and Debian's Chromium via Playwright.
+"""End-to-end harness: a real `cnnlab app` server and Debian's Chromium via Playwright.
 
 Fixtures: ``app_url`` (session: base URL of a running server), ``page`` (a 1280×720
 Playwright page). Helpers: ``open_page(page, url)`` waits for the script to finish and
@@ -83,7 +83,7 @@ def _light_pages_first(browser, url: str, pid: int) -> dict:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, browser):
-    """A real `streamlit run dashboard/app.py` on a free loopback port, one per session.
+    """A real `cnnlab app` (the dashboard's server) on a free loopback port, one per session.
 
     While it is fresh, it shows the three light pages once (``server["light_pages"]``).
     Each script run is logged to ``server["run_log"]`` (CNNLAB_RUN_LOG: time, page, s).
