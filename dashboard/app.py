@@ -120,8 +120,9 @@ def _clean_problem_modules() -> None:
 def preload() -> None:
     """What a fresh server's first visitors would otherwise wait for, done before the
     server answers (``cnnlab app`` calls this before Streamlit starts): the pages'
-    modules and their imports (pandas, SciPy, Plotly, the core; not Keras), and Home's
-    picture. It adds ~1.5 s before the first health check on the 2-core machine; without
+    modules and their imports (pandas, SciPy, Plotly, the core's figures; not Keras),
+    Home's picture and the default dataset. It adds ~2 s before the first health check
+    on the 2-core machine; without
     it (``streamlit run``), the warm-up imports them after the first run
     (state.warm_pages). Imports that fail are left for the page to report."""
     allocator.keep_freed_memory()
@@ -136,9 +137,13 @@ def preload() -> None:
                 logging.getLogger("cnnlab.dashboard").warning("preloading %s failed", name)
     finally:
         caches.setLevel(level)
+    from cnnlab import viz
     from cnnlab.pipeline import first_stage
 
+    for name in viz.__all__:  # the figure modules the pages import on first use
+        getattr(viz, name)
     first_stage()
+    state.build_default_dataset()
     state.freeze_new_imports()
 
 

@@ -221,14 +221,21 @@ def _warm_up(modules: list[str], scripts: list[Path]) -> None:
             except Exception:  # noqa: BLE001 - the page's own run will show the error
                 log.warning("CNN Lab: warming up %s failed", name, exc_info=True)
     _compile_scripts(scripts)
-    try:  # the dataset Data, Train and Inspect open with (kept in the core's memo)
+    build_default_dataset()
+    log.debug("CNN Lab: pages warmed up in %.2f s", time.perf_counter() - started)
+    freeze_new_imports()
+
+
+def build_default_dataset() -> None:
+    """Build the dataset Data, Train and Inspect open with (:data:`DEFAULT_SPEC`; the
+    core keeps it in its memo, so the pages find it built). A failure is logged: the page
+    that needs the dataset says what is wrong."""
+    try:
         from cnnlab.data import load_spec
 
         load_spec(DEFAULT_SPEC)
-    except Exception:  # noqa: BLE001 - the page that needs it will say what is wrong
+    except Exception:  # noqa: BLE001 - see the docstring
         log.warning("CNN Lab: building the default dataset ahead failed", exc_info=True)
-    log.debug("CNN Lab: pages warmed up in %.2f s", time.perf_counter() - started)
-    freeze_new_imports()
 
 
 def _compile_scripts(scripts: list[Path]) -> None:
