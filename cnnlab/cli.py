@@ -100,11 +100,10 @@ def _dashboard_script() -> str:
     return spec.origin
 
 
-def _app(extra: list[str]) -> int:
-    """Start the dashboard in this process, which becomes the Streamlit server (signals
-    such as ``docker stop`` and Ctrl-C reach it). What Home's first run needs is loaded
-    first (``dashboard.app.preload``), so the first visitor does not wait for it."""
-    script = _dashboard_script()
+def _app(script: str, extra: list[str]) -> int:
+    """Start the dashboard ``script`` in this process, which becomes the Streamlit server
+    (signals such as ``docker stop`` and Ctrl-C reach it). What the pages' first runs
+    need is loaded first (``dashboard.app.preload``), so the first visitors do not wait."""
     from streamlit.web import cli as streamlit_cli
 
     importlib.import_module("dashboard.app").preload()  # (the dashboard is optional)
@@ -133,10 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["app"]:
         try:
-            return _app(argv[1:])
+            script = _dashboard_script()
         except ValueError as exc:
             print(f"cnnlab app: {exc}", file=sys.stderr)
             return 2
+        return _app(script, argv[1:])  # (the server's own errors are its own to report)
     args = _parser().parse_args(argv)
     try:
         return _train(args)

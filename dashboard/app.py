@@ -14,6 +14,7 @@ import importlib
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -62,11 +63,12 @@ def _sidebar() -> None:
         )
         if st.session_state.get("lang") not in LANGS:  # a click can deselect it
             st.session_state["_keep"]["lang"] = "en"
-        ui.widget(  # (its URL parameter is read above and written at the end of main)
+        ui.widget(
             st.toggle,
             t("common.projector"),
             key="projector",
             default=False,
+            url=params.Flag("projector"),
             help=t("common.projector_help"),
         )
         access.sidebar_box()  # student or teacher
@@ -131,20 +133,28 @@ def preload() -> None:
     caches.setLevel(logging.ERROR)  # "No runtime found": no server runs yet, as expected
     try:
         for name in WARM_MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the page's own run shows what is wrong
-                logging.getLogger("cnnlab.dashboard").warning("preloading %s failed", name)
+            _ahead(importlib.import_module, name)
     finally:
         caches.setLevel(level)
     from cnnlab import viz
     from cnnlab.pipeline import first_stage
 
     for name in viz.__all__:  # the figure modules the pages import on first use
-        getattr(viz, name)
-    first_stage()
+        _ahead(getattr, viz, name)
+    _ahead(first_stage)
     state.build_default_dataset()
     state.freeze_new_imports()
+
+
+def _ahead(step: Callable[..., object], *args: object) -> None:
+    """One step of :func:`preload`; a failure is logged and left for the page to report
+    (the server starts all the same)."""
+    try:
+        step(*args)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logging.getLogger("cnnlab.dashboard").warning(
+            "preloading %s%s failed", getattr(step, "__name__", step), args, exc_info=True
+        )
 
 
 def main() -> None:

@@ -971,16 +971,26 @@ def _kernel_and_maps(
 ) -> None:  # fmt: skip
     """Sections 1 and 4–6, one fragment: a kernel edit reruns only these, in the frames
     the whole run drew (the picture, the settings and the open tab come from it; changing
-    them reruns the page). Sections 4–6 are tabs, and only the open one is drawn."""
-    with kernel.box:
+    them reruns the page). Sections 4–6 are tabs, and only the open one is drawn.
+
+    Streamlit lets a fragment's own rerun write only into the outside containers it wrote
+    into during the last whole run, so every run first claims a place in each of them: a
+    message or a map that appears only after an edit (a typo in a cell, a kernel made
+    small enough for "valid") has somewhere to go.
+    """
+    notes = kernel.box.container()  # the kernel's messages, under the editor
+    alerts = results.alerts.container()  # why there is no map
+    box = results.box.container()
+    right = results.map.container() if results.map is not None else None
+    with notes:
         used, name = _kernel_section(kernel, fig_style)
-    with results.alerts:
+    with alerts:
         out = _compute_map(pic, used, name, settings)
     if out is None:
         return
-    with results.box:
+    with box:
         if results.tab == "map":
-            _output_section(pic, out, settings, fig_style, results.map)
+            _output_section(pic, out, settings, fig_style, right)
             _formula_section(pic.image, used.shape[0], settings)
         elif results.tab == "step":
             _step_section(pic, used, settings, fig_style)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from benchmarks import serve
-from tests.e2e.conftest import open_page, shot, wait_idle
+from tests.e2e.conftest import assert_no_error, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def _runs(server) -> list[str]:
 
 
 def test_a_kernel_edit_reruns_only_the_kernel_and_its_maps(page, app_url, server):
-    """Random kernel and the tabs rerun the kernel-and-maps fragment alone; a setting
+    """Random kernel reruns the kernel-and-maps fragment alone; a tab or a setting
     (padding) reruns the page; only the open tab's content is on the page."""
     open_page(page, f"{app_url}/kernels?lang=en&src=photo&img=astronaut&color=rgb")
     assert page.get_by_role("button", name="Next ▶").count() == 0  # step tab closed
@@ -49,7 +49,7 @@ def test_a_kernel_edit_reruns_only_the_kernel_and_its_maps(page, app_url, server
     _open_tab(page, "5 · Step by step")
     assert page.get_by_role("button", name="Next ▶").is_visible()
     assert "tab=step" in page.url
-    assert _runs(server)[before + 1 :] == ["kernels#_kernel_and_maps"]
+    assert _runs(server)[before + 1 :] == ["kernels"]  # the tabs are drawn by the page
     box = page.get_by_role("combobox", name="Padding").first
     box.click()
     box.fill("valid")
@@ -57,6 +57,31 @@ def test_a_kernel_edit_reruns_only_the_kernel_and_its_maps(page, app_url, server
     wait_idle(page)
     assert "kernels" in _runs(server)[before + 2 :]
     assert page.get_by_role("button", name="Next ▶").is_visible()  # still on its tab
+
+
+def test_messages_and_maps_that_appear_only_after_an_edit(page, app_url, server):
+    """A kernel edit reruns the fragment alone, which may write only where it wrote in
+    the page's last whole run: a message that was not there (normalising a kernel whose
+    weights sum to 0) and a map that was not there (an 11×11 kernel with valid padding on
+    the 5×5 matrix, then size 3) both appear, as words, never as an exception."""
+    ones = ",".join(["1"] * 121)
+    open_page(page, f"{app_url}/kernels?lang=en&pad=valid&k={ones}", allow_errors=True)
+    assert page.get_by_text("must fit inside the input").first.is_visible()
+    before = len(_runs(server))
+    size = page.get_by_role("spinbutton", name="Size k×k").first
+    size.fill("3")
+    size.press("Enter")
+    wait_idle(page)
+    assert _runs(server)[before:] == ["kernels#_kernel_and_maps"]
+    assert_no_error(page)
+    assert page.get_by_text("Activation map (3, 3)").first.is_visible()
+    open_page(page, f"{app_url}/kernels?lang=en")  # a new session: the notebook's kernel,
+    # whose weights sum to 0
+    page.get_by_text("Normalise (÷ sum)").first.click()
+    wait_idle(page)
+    assert _runs(server)[-1] == "kernels#_kernel_and_maps"
+    assert_no_error(page)
+    assert page.get_by_text("The weights sum to 0").first.is_visible()
 
 
 def test_step_view_walks_the_seed_matrix_on_a_projector(page, app_url):
