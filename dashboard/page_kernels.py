@@ -974,23 +974,25 @@ def _kernel_and_maps(
     them reruns the page). Sections 4–6 are tabs, and only the open one is drawn.
 
     Streamlit lets a fragment's own rerun write only into the outside containers it wrote
-    into during the last whole run, so every run first claims a place in each of them: a
-    message or a map that appears only after an edit (a typo in a cell, a kernel made
-    small enough for "valid") has somewhere to go.
+    into during the last whole run, so every run writes into each of them (the messages'
+    two on every run; the map's, when there is no map, an empty element): a message or a
+    map that appears only after an edit (a typo in a cell, a kernel made small enough for
+    "valid") has somewhere to go.
     """
     notes = kernel.box.container()  # the kernel's messages, under the editor
     alerts = results.alerts.container()  # why there is no map
-    box = results.box.container()
-    right = results.map.container() if results.map is not None else None
     with notes:
         used, name = _kernel_section(kernel, fig_style)
     with alerts:
         out = _compute_map(pic, used, name, settings)
-    if out is None:
+    if out is None:  # claim the map's places, for a rerun that draws one
+        results.box.empty()
+        if results.map is not None:
+            results.map.empty()
         return
-    with box:
+    with results.box:
         if results.tab == "map":
-            _output_section(pic, out, settings, fig_style, right)
+            _output_section(pic, out, settings, fig_style, results.map)
             _formula_section(pic.image, used.shape[0], settings)
         elif results.tab == "step":
             _step_section(pic, used, settings, fig_style)
