@@ -103,12 +103,9 @@ def _dashboard_script() -> str:
 def _app(script: str, extra: list[str]) -> int:
     """Start the dashboard ``script`` in this process, which becomes the Streamlit server
     (signals such as ``docker stop`` and Ctrl-C reach it). What the pages' first runs
-    need is loaded first (``dashboard.app.preload``), so the first visitors do not wait."""
-    from streamlit.web import cli as streamlit_cli
-
-    importlib.import_module("dashboard.app").preload()  # (the dashboard is optional)
-    sys.argv = ["streamlit", "run", script, *extra]
-    streamlit_cli.main()  # runs the server until it stops, then exits (click)
+    need is loaded first (``dashboard.app.serve``), so the first visitors do not wait.
+    The core never imports Streamlit itself: the dashboard (optional) does."""
+    importlib.import_module("dashboard.app").serve(script, extra)
     return 0
 
 

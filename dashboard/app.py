@@ -5,12 +5,11 @@ Run with ``make run`` or ``cnnlab app`` (or ``streamlit run dashboard/app.py`` w
 packages; nothing edits ``sys.path``). Importing this module runs nothing: ``PAGES``
 lists the pages, :func:`main` draws the app (``streamlit run`` and Streamlit's
 ``AppTest`` execute this file as ``__main__``, which calls it), and ``cnnlab app`` calls
-:func:`preload` before the server starts.
+:func:`serve` (:func:`preload`, then the server).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import time
@@ -121,19 +120,17 @@ def _clean_problem_modules() -> None:
 
 def preload() -> None:
     """What a fresh server's first visitors would otherwise wait for, done before the
-    server answers (``cnnlab app`` calls this before Streamlit starts): the pages'
+    server answers (:func:`serve` calls this before Streamlit starts): the pages'
     modules and their imports (pandas, SciPy, Plotly, the core's figures; not Keras),
     Home's picture and the default dataset. It adds ~2 s before the first health check
-    on the 2-core machine; without
-    it (``streamlit run``), the warm-up imports them after the first run
-    (state.warm_pages). Imports that fail are left for the page to report."""
+    on the 2-core machine; without it (``streamlit run``), the warm-up does the same after
+    the first run (state.warm_pages). A step that fails is left for the page to report."""
     allocator.keep_freed_memory()
     caches = logging.getLogger("streamlit.runtime.caching.cache_data_api")
     level = caches.level
     caches.setLevel(logging.ERROR)  # "No runtime found": no server runs yet, as expected
     try:
-        for name in WARM_MODULES:
-            _ahead(importlib.import_module, name)
+        state.import_ahead(WARM_MODULES)
     finally:
         caches.setLevel(level)
     from cnnlab import viz
@@ -144,6 +141,16 @@ def preload() -> None:
     _ahead(first_stage)
     state.build_default_dataset()
     state.freeze_new_imports()
+
+
+def serve(script: str, extra: list[str]) -> None:
+    """``cnnlab app``: :func:`preload`, then this process becomes the Streamlit server of
+    ``script`` (``extra``: options for ``streamlit run``) until it stops, and exits."""
+    from streamlit.web import cli as streamlit_cli
+
+    preload()
+    sys.argv = ["streamlit", "run", script, *extra]
+    streamlit_cli.main()  # click: ends with SystemExit
 
 
 def _ahead(step: Callable[..., object], *args: object) -> None:

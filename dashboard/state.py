@@ -215,15 +215,21 @@ def _warm_up(modules: list[str], scripts: list[Path]) -> None:
     _hurry.wait(WARM_DELAY_S)
     started = time.perf_counter()
     with _alone():  # the imports, with no page running
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the page's own run will show the error
-                log.warning("CNN Lab: warming up %s failed", name, exc_info=True)
+        import_ahead(modules)
     _compile_scripts(scripts)
     build_default_dataset()
     log.debug("CNN Lab: pages warmed up in %.2f s", time.perf_counter() - started)
     freeze_new_imports()
+
+
+def import_ahead(modules: Iterable[str]) -> None:
+    """Import ``modules`` before a page needs them (the warm-up, ``app.preload``); one
+    that fails is logged and left for the page's own run to report."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.warning("CNN Lab: importing %s ahead failed", name, exc_info=True)
 
 
 def build_default_dataset() -> None:
