@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnlab.ops import pool2d, pool_windows, same_pads
-from cnnlab.viz._pixels import colormap, enlarge, png_data_url, to_uint8
+from cnnlab.viz._pixels import _LINEAR_GRAYS, colormap, enlarge, png_data_url, to_uint8
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -61,11 +61,14 @@ def png_uri(
 ) -> str:
     """A ``data:image/png`` URI of a 2-D map coloured with ``colorscale`` on [lo, hi].
 
-    x : (H, W) numbers; the PNG is (upscale·H, upscale·W, 3) uint8. "gray" is a plain
-    linear ramp (see :func:`cnnlab.viz.colormap`).
+    x : (H, W) numbers; the PNG is (upscale·H, upscale·W) uint8, RGB for a colour
+    scale. "gray" is a plain linear ramp (see :func:`cnnlab.viz.colormap`), sent as a
+    one-channel PNG: level v is (v, v, v) on screen.
     """
-    rgb = colormap(colorscale, linear_gray=True)[to_uint8(x, lo, hi)]
-    return png_data_url(enlarge(rgb, upscale) if upscale > 1 else rgb)
+    level = to_uint8(x, lo, hi)
+    grey = colorscale.lower() in _LINEAR_GRAYS
+    pixels = level if grey else colormap(colorscale, linear_gray=True)[level]
+    return png_data_url(enlarge(pixels, upscale) if upscale > 1 else pixels)
 
 
 PIXEL_HOVER = "row %{y:.0f}, col %{x:.0f}"  # a map pixel's hover text (Plotly template)
@@ -121,8 +124,10 @@ def _frame(
 ) -> go.Figure:
     """The figure's size, fonts and margins, and ``xaxes``/``yaxes`` on every axis.
 
-    Edited as plain dicts and validated once: Plotly validates the whole figure on each
-    ``update_*`` call, which cost four times more than building a Pooling figure.
+    Edited as plain dicts, not validated again: Plotly validates the whole figure on each
+    ``update_*`` call, which cost four times more than building a Pooling figure; the
+    spec is a validated figure's with sizes and fonts set (``tests/unit/test_pool.py``
+    validates every Pooling figure again).
     """
     spec = fig.to_dict()
     layout = spec["layout"]
@@ -147,7 +152,7 @@ def _frame(
             title = axis.get("title", {})
             axis["title"] = {**title, "font": {**title.get("font", {}), "size": font_size}}
             layout[name] = axis
-    return go.Figure(spec)
+    return go.Figure(spec, _validate=False)
 
 
 def steps_figure(

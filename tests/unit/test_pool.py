@@ -264,6 +264,51 @@ def test_image_trace_keeps_pixel_coordinates():
     assert big.dx == pytest.approx(3)
 
 
+def _decoded(uri: str) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    head, data = uri.split(",", 1)
+    assert head == "data:image/png;base64"
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))))
+
+
+def test_png_uri_sends_grey_as_one_channel_and_colours_as_rgb():
+    """Grey maps go to the browser as one-channel PNGs (level v is shown as (v, v, v));
+    colour scales as RGB from the scale's table; both enlarged pixel by pixel."""
+    from cnnlab.viz import colormap
+
+    x = np.array([[0.0, 0.25], [0.5, 1.0]])
+    grey = _decoded(V.png_uri(x, 0.0, 1.0, "gray", upscale=3))
+    levels = np.array([[0, 64], [128, 255]])
+    assert grey.shape == (6, 6)
+    assert np.abs(grey[::3, ::3].astype(int) - levels).max() <= 1
+    assert (grey == np.kron(grey[::3, ::3], np.ones((3, 3), np.uint8))).all()
+    blues = _decoded(V.png_uri(x, 0.0, 1.0, "Blues"))
+    assert blues.shape == (2, 2, 3)
+    assert (blues == colormap("Blues")[grey[::3, ::3]]).all()
+
+
+def test_pooling_figures_are_valid_plotly_figures():
+    """The builders skip Plotly's validation of their last edit (sizes and fonts); a
+    validating Figure built from what they return must take it unchanged."""
+    import plotly.graph_objects as go
+
+    x = np.random.default_rng(0).random((12, 12))
+    figures = [
+        V.steps_figure([[x, x[::2, ::2]], [x]], [["a", "b"], ["c"]], [(0, 1, "gray")] * 2),
+        V.matrix_figure(np.arange(25).reshape(5, 5), size=2, padding="same"),
+        V.shift_figure([0, 1, 2], {"input": [0, 0.5, 1], "max": [0, 0.1, 0.2]},
+                       x_title="shift", y_title="change"),  # fmt: skip
+        V.global_bars_figure(["c0", "c1"], {"GAP": [1.0, 2.0], "GMP": [0.5, 1.5]}, y_title="v"),
+    ]
+    for fig in figures:
+        spec = fig.to_dict()
+        assert go.Figure(spec).to_dict() == spec
+
+
 def test_grey_range_clips_big_maps_only():
     from cnnlab import pooling as P
 
