@@ -300,8 +300,12 @@ def test_pooling_figures_are_valid_plotly_figures():
     figures = [
         V.steps_figure([[x, x[::2, ::2]], [x]], [["a", "b"], ["c"]], [(0, 1, "gray")] * 2),
         V.matrix_figure(np.arange(25).reshape(5, 5), size=2, padding="same"),
-        V.shift_figure([0, 1, 2], {"input": [0, 0.5, 1], "max": [0, 0.1, 0.2]},
-                       x_title="shift", y_title="change"),  # fmt: skip
+        V.shift_figure(
+            [0, 1, 2],
+            {"input": [0, 0.5, 1], "max": [0, 0.1, 0.2]},
+            x_title="shift",
+            y_title="change",
+        ),  # fmt: skip
         V.global_bars_figure(["c0", "c1"], {"GAP": [1.0, 2.0], "GMP": [0.5, 1.5]}, y_title="v"),
     ]
     for fig in figures:
