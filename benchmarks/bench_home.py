@@ -28,21 +28,28 @@ TARGET_RATIO = 1.3  # Home against the bare app
 REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare page.")\n'
 
 
-def time_first_render(browser, script: Path, home: str, started: list | None = None) -> float:
+def time_first_render(
+    browser, script: Path, home: str, started: list | None = None, drawn: list | None = None
+) -> float:
     """Seconds from the health check of a fresh server of ``script`` to its page shown
-    (appended to ``started``: the seconds from the server's start command instead)."""
+    (appended to ``started``: the seconds from the server's start command instead; to
+    ``drawn``: the seconds to the frame the page stamped, serve.watch_drawn)."""
     t0 = time.monotonic()
     proc, url = serve.start(script, env={"CNNLAB_HOME": home})
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()
+        serve.watch_drawn(page, "CNN Lab")
         healthy = serve.wait_healthy(url)
+        healthy_wall = time.time() - (time.monotonic() - healthy)
         page.goto(url + "/?lang=en")
         page.wait_for_selector("h1:has-text('CNN Lab')", timeout=60_000)
         page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
         seconds = time.monotonic() - healthy
         if started is not None:
             started.append(seconds + healthy - t0)
+        if drawn is not None:
+            drawn.append(serve.drawn_at(page) - healthy_wall)
         context.close()
         return seconds
     finally:

@@ -10,6 +10,7 @@ any other script (a benchmark's bare reference) with ``streamlit run``.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -97,6 +98,41 @@ def track_finished(page) -> dict:
 
     page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return done
+
+
+_DRAWN_JS = """
+(() => {
+  const title = %s;
+  const seen = () => {
+    if (window.__drawn) return;
+    const h1 = [...document.querySelectorAll('h1')].some(h => h.textContent.includes(title));
+    if (h1 && document.querySelector("[data-test-script-state='notRunning']")) {
+      window.__drawn = -1;  // once; the frame below stamps it
+      requestAnimationFrame(() => { window.__drawn = performance.timeOrigin + performance.now(); });
+    }
+  };
+  new MutationObserver(seen).observe(document, {subtree: true, childList: true, attributes: true});
+})();
+"""
+
+
+def watch_drawn(page, title: str) -> None:
+    """Before ``page.goto``: have the page stamp, by its own clock, the animation frame
+    in which ``title`` is an ``h1`` and the script run has finished (read it with
+    :func:`drawn_at`).
+
+    Playwright's own wait polls from the page's main thread: when a long task follows
+    (Plotly's 4.7 MB chunk evaluating for ~1 s after a chart page is drawn), it notices
+    only after that task. The stamp is when the browser was about to paint.
+    """
+    page.add_init_script(_DRAWN_JS % json.dumps(title))
+
+
+def drawn_at(page) -> float:
+    """The ``time.time()`` of the frame :func:`watch_drawn` stamped (after Playwright has
+    seen the page shown)."""
+    page.wait_for_function("window.__drawn > 0", timeout=60_000)
+    return page.evaluate("window.__drawn") / 1000
 
 
 def stop(proc: subprocess.Popen) -> None:

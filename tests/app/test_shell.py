@@ -167,7 +167,8 @@ def test_home_in_projector_mode_and_back(lang):
 
 def test_preload_readies_home_without_keras():
     """``cnnlab app`` calls app.preload before the server starts: Home's modules and
-    picture are ready, and neither TensorFlow nor Keras is imported (a fresh process)."""
+    picture are ready, every step succeeded (a failed one logs "preloading … failed"),
+    and neither TensorFlow nor Keras is imported (a fresh process)."""
     import subprocess
     import sys
 
@@ -179,6 +180,7 @@ def test_preload_readies_home_without_keras():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["1", "True", "False"], done.stderr
+    assert "preloading" not in done.stderr
 
 
 def test_home_picture_is_computed_once_and_read_only():
