@@ -111,7 +111,8 @@ _DRAWN_JS = """
       requestAnimationFrame(() => { window.__drawn = performance.timeOrigin + performance.now(); });
     }
   };
-  new MutationObserver(seen).observe(document, {subtree: true, childList: true, attributes: true});
+  new MutationObserver(seen).observe(
+    document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();
 """
 
@@ -123,7 +124,9 @@ def watch_drawn(page, title: str) -> None:
 
     Playwright's own wait polls from the page's main thread: when a long task follows
     (Plotly's 4.7 MB chunk evaluating for ~1 s after a chart page is drawn), it notices
-    only after that task. The stamp is when the browser was about to paint.
+    only after that task. The stamp is the first animation frame after the DOM shows it:
+    when the browser was about to paint, or later if a long task was queued first (so it
+    never flatters).
     """
     page.add_init_script(_DRAWN_JS % json.dumps(title))
 

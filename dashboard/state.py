@@ -127,7 +127,8 @@ log = logging.getLogger("cnnlab.dashboard")
 WARM_DELAY_S = 1.0  # after the first script run: its page is drawn, its images served
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
-WARM_WAIT_S = 60.0  # the longest a page waits for it (it takes about a second)
+WARM_WAIT_S = 60.0  # the longest a page waits for it (it takes about a second),
+# and the longest the Keras import waits for the pages (_import_keras)
 _hurry = threading.Event()  # a page is waiting: skip the rest of WARM_DELAY_S
 # The gate between page runs and the warm-up's imports: any number of runs, or the
 # warm-up alone (it waits for the runs under way, and runs that start meanwhile wait for
@@ -261,10 +262,14 @@ def _compile_scripts(scripts: list[Path]) -> None:
 
 def _import_keras() -> None:
     # Not while a page runs: the run that asked for Keras (Train, Inspect) would share
-    # the interpreter with a 3 s import and take ~0.6 s longer to draw. A page that needs
-    # Keras at once imports it itself (the import lock lets one of the two do it).
+    # the interpreter with a 3 s import and take ~0.6 s longer to draw. Nor alongside the
+    # page warm-up's imports (two threads importing the same packages in different orders
+    # can deadlock). On a server that is never idle it starts after WARM_WAIT_S all the
+    # same. Runs that start once it has begun are not held back (unlike the warm-up's
+    # ~1 s, this import takes ~3 s); a page that needs Keras at once imports it itself
+    # (the import lock lets one of the two do it).
     with _gate:
-        _gate.wait_for(lambda: _runs_in == 0, timeout=WARM_WAIT_S)
+        _gate.wait_for(lambda: _runs_in == 0 and not _importing, timeout=WARM_WAIT_S)
     importlib.import_module("keras")
     # Keras and its backend leave millions of long-lived objects behind. Freezing them
     # keeps them out of every later garbage collection, so the collection Streamlit runs
@@ -285,8 +290,8 @@ def _warm() -> threading.Thread:
 
 def warm_keras() -> None:
     """Start importing Keras in the background (once per process) as soon as no page is
-    running, so that the first curve point comes soon after Train is pressed. Light
-    pages never call this."""
+    running (at the latest :data:`WARM_WAIT_S` later), so that the first curve point
+    comes soon after Train is pressed. Light pages never call this."""
     _warm()
 
 

@@ -127,7 +127,8 @@ def _frame(
     Edited as plain dicts, not validated again: Plotly validates the whole figure on each
     ``update_*`` call, which cost four times more than building a Pooling figure; the
     spec is a validated figure's with sizes and fonts set (``tests/unit/test_pool.py``
-    validates every Pooling figure again).
+    validates every Pooling figure again). The Figure returned keeps validation off: a
+    caller that edits it (``update_layout``…) is not checked; the pages only read it.
     """
     spec = fig.to_dict()
     layout = spec["layout"]
