@@ -12,7 +12,9 @@ half and one and a half times it) before the next click. ``--think 0 --ramp 0`` 
 worst case: 27 students clicking back to back in the same second.
 
 Reports p50/p95 rerun latency per page twice: on the server (each script run's seconds,
-logged through CNNLAB_RUN_LOG) and in the browser (click to "finished" received, which
+logged through CNNLAB_RUN_LOG; ``server_rerun_overlap``: how many other runs were under
+way during the slowest 5 %, against all of them, so a burst of clicks is told from a slow
+run) and in the browser (click to "finished" received, which
 includes waiting for the browser's own turn on the CPU); errors (exception boxes,
 time-outs); CPU seconds of the server, the training workers and the browsers; the
 server's memory; and whether the trainings of closed sessions still finished and were
@@ -58,6 +60,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -227,6 +230,35 @@ def _server_runs(log: Path, since: float, until: float) -> dict[str, list[float]
     return runs
 
 
+def _slow_overlap(log: Path, since: float, until: float) -> dict[str, float]:
+    """Per page, the median number of other script runs (any page, any session) under way
+    during its slowest 5 % of reruns, next to that number for all its reruns.
+
+    One script runs at a time under the GIL: a rerun that overlapped 7 others waited for
+    them (a burst of clicks), where one that overlapped none was slow by itself.
+    """
+    spans = [
+        (when - seconds, when, page)
+        for when, page, seconds in serve.run_log(log)
+        if since <= when <= until
+    ]
+
+    def others(a: float, b: float) -> int:
+        return sum(1 for a2, b2, _ in spans if a2 < b and b2 > a) - 1
+
+    out: dict[str, float] = {}
+    for name in ("kernels", "pooling"):
+        mine = sorted(
+            ((b - a, others(a, b)) for a, b, page in spans if page.startswith(name + "#")),
+            reverse=True,
+        )
+        if mine:
+            slow = mine[: max(1, len(mine) // 20)]
+            out[f"{name}_slowest"] = statistics.median(n for _, n in slow)
+            out[f"{name}_all"] = statistics.median(n for _, n in mine)
+    return out
+
+
 def _latency(values: list[float]) -> dict:
     return {
         "n": len(values),
@@ -323,6 +355,7 @@ def main() -> int:
                 else 0,
                 "wall_s": round(wall, 1),
                 "server_rerun": {k: _latency(v) for k, v in sorted(server_runs.items())},
+                "server_rerun_overlap": _slow_overlap(run_log, t0, time.time()),
                 "browser_rerun": {k: _latency(out[k]) for k in ("kernels", "pooling")},
                 "errors": out["errors"],
                 "messages": out["messages"][:10],
