@@ -47,8 +47,13 @@ def colormap(scale: str, *, linear_gray: bool = False) -> np.ndarray:
     >>> colormap("Jet").shape
     (256, 3)
     """
-    ramp = linear_gray and scale.lower() in _LINEAR_GRAYS
+    ramp = linear_gray and is_linear_gray(scale)
     return _colormap("gray" if ramp else scale, ramp)
+
+
+def is_linear_gray(scale: str) -> bool:
+    """Whether ``colormap(scale, linear_gray=True)`` is the plain ramp: level v → (v, v, v)."""
+    return scale.lower() in _LINEAR_GRAYS
 
 
 @lru_cache(maxsize=32)

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnlab.ops import pool2d, pool_windows, same_pads
-from cnnlab.viz._pixels import _LINEAR_GRAYS, colormap, enlarge, png_data_url, to_uint8
+from cnnlab.viz._pixels import colormap, enlarge, is_linear_gray, png_data_url, to_uint8
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -66,8 +66,7 @@ def png_uri(
     one-channel PNG: level v is (v, v, v) on screen.
     """
     level = to_uint8(x, lo, hi)
-    grey = colorscale.lower() in _LINEAR_GRAYS
-    pixels = level if grey else colormap(colorscale, linear_gray=True)[level]
+    pixels = level if is_linear_gray(colorscale) else colormap(colorscale, linear_gray=True)[level]
     return png_data_url(enlarge(pixels, upscale) if upscale > 1 else pixels)
 
 
