@@ -18,9 +18,10 @@ run) and in the browser (click to "finished" received, which
 includes waiting for the browser's own turn on the CPU); errors (exception boxes,
 time-outs); CPU seconds of the server, the training workers and the browsers; the
 server's memory; and whether the trainings of closed sessions still finished and were
-saved. A second wave of students (``--waves``),
-after Streamlit has dropped the first wave's closed sessions, shows whether memory is
-bounded: it should end where the first ended, not above.
+saved. A second class (``--waves``), the same as the first (as many students, as many
+trainings), after Streamlit has dropped the first class's closed sessions, shows whether
+the server wears: its reruns should be as fast and its memory should end where the
+first ended, not above.
 
 The browsers stand in for 30 students' own computers. On one 2-core machine they would
 take most of the CPU (measured: about 80 %), so they run at idle priority (SCHED_IDLE;
@@ -329,7 +330,7 @@ def main() -> int:
             busy0, (srv0, wrk0) = _machine_busy_s(), _server_cpu_s(server.pid)
             rss_before = _rss_mb(server.pid)
             t0, wall0 = time.time(), time.perf_counter()
-            trainers = args.trainers if wave == 1 else 0
+            trainers = args.trainers  # every class alike: the next one is compared with it
             out = asyncio.run(_wave(url, server.pid, args, trainers))
             wall = time.perf_counter() - wall0
             busy1, (srv1, wrk1) = _machine_busy_s(), _server_cpu_s(server.pid)
@@ -363,24 +364,24 @@ def main() -> int:
                 "server_rss_peak_mb": round(rss_peak),
                 "server_rss_after_mb": round(_rss_mb(server.pid)),
             }
-            if wave == 1:
-                from cnnlab.runs import RunStore
+            from cnnlab.runs import RunStore
 
-                store = RunStore(home, url=args.db or None)
-                deadline = time.monotonic() + 300  # closed sessions' jobs keep training
-                while time.monotonic() < deadline:
-                    runs = _runs_since(store, started)
-                    if runs and all(r.status not in ("queued", "running") for r in runs):
-                        break
-                    time.sleep(2)
+            store = RunStore(home, url=args.db or None)
+            deadline = time.monotonic() + 300  # closed sessions' jobs keep training
+            while time.monotonic() < deadline:
                 runs = _runs_since(store, started)
-                report["runs"] = [r.status for r in runs]
-                report["runs_with_model"] = sum(store.model_path(r.id) is not None for r in runs)
+                if runs and all(r.status not in ("queued", "running") for r in runs):
+                    break
+                time.sleep(2)
+            runs = _runs_since(store, started)
+            report["runs"] = [r.status for r in runs]
+            report["runs_with_model"] = sum(store.model_path(r.id) is not None for r in runs)
         report["errors"] = errors
     finally:
         serve.stop(server)
     print(json.dumps(report, indent=2))
-    ok = report["errors"] == 0 and report["runs"].count("finished") == args.trainers
+    trainings = args.trainers * args.waves
+    ok = report["errors"] == 0 and report["runs"].count("finished") == trainings
     for wave in range(1, args.waves + 1):
         for page in ("kernels", "pooling"):
             p95 = report[f"wave_{wave}"]["server_rerun"].get(page, {"p95_s": float("inf")})["p95_s"]

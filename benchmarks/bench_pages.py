@@ -30,7 +30,11 @@ The table also gives **link.d** and **w.d**: the same two links by the page's ow
 to the animation frame in which the title was shown and the run finished
 (``serve.watch_drawn``; Playwright's wait notices only after the long tasks that follow,
 Plotly's chunk above all), judged against ``2 × rerun +`` the bare app by the same clock.
-About 20 s per page and round on the 2-core machine.
+**kit**: after each page, a fresh server of a bare app that draws one tiny element of
+each kind the page showed (its ``data-testid``s, KIT_LINES: a Plotly chart, a data grid,
+KaTeX …), timed like **bare**: what Streamlit itself costs for a page of those elements,
+whatever the app does. Reported beside the goal (``goal.k = 2 × rerun + kit``), not in it.
+About 25 s per page and round on the 2-core machine.
 
     .venv/bin/python benchmarks/bench_pages.py [--pages home,train] [--rounds 1] [--think 5]
 """
@@ -89,8 +93,9 @@ def _rerun(page, log: Path) -> tuple[float, float]:
     return time.monotonic() - started, _runs(log)[-1][1]
 
 
-def _link(browser, slug: str, tmp: str) -> dict[str, float]:
-    """A shared link's first render on a fresh server, then warm reruns in that session."""
+def _link(browser, slug: str, tmp: str) -> tuple[dict[str, float], list[str]]:
+    """A shared link's first render on a fresh server, then warm reruns in that session;
+    with the element kinds the page showed (KIT_LINES' keys)."""
     log = Path(tmp) / f"runs-{slug}-{time.monotonic_ns()}.tsv"
     env = {"CNNLAB_HOME": f"{tmp}/home-{log.stem}", "CNNLAB_RUN_LOG": str(log)}
     proc, url = serve.start(serve.APP, env=env)
@@ -114,6 +119,7 @@ def _link(browser, slug: str, tmp: str) -> dict[str, float]:
         _shown(page, _title(slug))
         warm_link = time.monotonic() - started
         warm_drawn = serve.drawn_at(page) - started_wall
+        kinds = _kinds(page)
         context.close()
     finally:
         serve.stop(proc)
@@ -125,7 +131,7 @@ def _link(browser, slug: str, tmp: str) -> dict[str, float]:
         "rerun_server": statistics.median(r[1] for r in reruns),
         "warm_link": warm_link,
         "warm_drawn": warm_drawn,
-    }
+    }, kinds
 
 
 def _nav(browser, slug: str, tmp: str, think: float) -> dict[str, float]:
@@ -149,6 +155,63 @@ def _nav(browser, slug: str, tmp: str, think: float) -> dict[str, float]:
         return {"nav": seconds, "nav_server": _runs(log)[-1][1]}
     finally:
         serve.stop(proc)
+
+
+# One line of a bare Streamlit app per element kind, keyed by the element's data-testid:
+# what :func:`_kit` draws for each kind a CNN Lab page shows (Streamlit loads most of
+# their browser code on first use: Plotly, the data grid, KaTeX, the code highlighter …).
+KIT_LINES = {
+    "stSidebar": 'st.sidebar.radio("Page", ["a", "b"])',
+    "stPlotlyChart": "st.plotly_chart(go.Figure(go.Heatmap(z=[[0, 1], [1, 0]])))",
+    "stDataFrame": 'st.dataframe({"a": [1, 2]})',
+    "stCode": 'st.code("x = 1")',
+    "katex": 'st.latex("x^2")',
+    "stImage": "st.image(np.zeros((8, 8)))",
+    "stFileUploader": 'st.file_uploader("File")',
+    "stMetric": 'st.metric("Pixels", 4)',
+    "stSlider": 'st.slider("Size", 1, 9)',
+    "stSelectSlider": 'st.select_slider("Size", [1, 2])',
+    "stSelectbox": 'st.selectbox("Photo", ["a", "b"])',
+    "stMultiSelect": 'st.multiselect("Runs", ["a", "b"])',
+    "stRadio": 'st.radio("Mode", ["a", "b"])',
+    "stNumberInput": 'st.number_input("Epochs", 1)',
+    "stTextInput": 'st.text_input("Name")',
+    "stCheckbox": 'st.checkbox("Live")',
+    "stTabs": 'st.tabs(["a", "b"])',
+    "stExpander": 'st.expander("More").write("x")',
+    "stButton": 'st.button("Go")',
+    "stDownloadButton": 'st.download_button("Save", b"x")',
+    "stProgress": "st.progress(0.5)",
+    "stAlert": 'st.info("Note")',
+    "stPageLink": 'st.page_link("https://example.org", label="Link")',
+}
+KIT_HEAD = "import numpy as np\nimport plotly.graph_objects as go\nimport streamlit as st\n\n"
+_SHOWN_KINDS = (
+    "() => { const k = new Set([...document.querySelectorAll('[data-testid]')]"
+    ".map(e => e.dataset.testid));"
+    " if (document.querySelector('.katex')) k.add('katex'); return [...k]; }"
+)
+
+
+def _kinds(page) -> list[str]:
+    """The element kinds (KIT_LINES' keys) the page in ``page`` shows."""
+    shown = set(page.evaluate(_SHOWN_KINDS))
+    return [kind for kind in KIT_LINES if kind in shown]
+
+
+def kit_app(kinds: list[str]) -> str:
+    """A bare app that draws one tiny element of each kind: Streamlit's own cost for
+    such a page, the floor under any app that shows those elements."""
+    lines = ['st.title("CNN Lab")', 'st.write("A bare page.")']
+    return KIT_HEAD + "\n".join(lines + [KIT_LINES[k] for k in kinds]) + "\n"
+
+
+def _kit(browser, tmp: str, slug: str, kinds: list[str]) -> tuple[float, float]:
+    """:func:`_bare` for :func:`kit_app` of ``kinds`` (those ``slug``'s page showed)."""
+    script = Path(tmp) / f"kit_{slug}.py"
+    script.write_text(kit_app(kinds))
+    drawn: list[float] = []
+    return time_first_render(browser, script, f"{tmp}/kit-{slug}", drawn=drawn), drawn[0]
 
 
 def _bare(browser, tmp: str) -> tuple[float, float]:
@@ -186,7 +249,8 @@ def main() -> int:
             bare_drawn.append(stamped)
             print(f"round {i + 1}: bare app {seen:.2f} s (drawn {stamped:.2f} s)", flush=True)
             for slug in slugs:
-                row = _link(browser, slug, tmp)
+                row, kinds = _link(browser, slug, tmp)
+                row["kit"], row["kit_drawn"] = _kit(browser, tmp, slug, kinds)
                 if slug != "home" and not args.no_nav:
                     row.update(_nav(browser, slug, tmp, args.think))
                 for key, value in row.items():
@@ -202,11 +266,13 @@ def main() -> int:
     print(
         f"\nmedians, seconds (bare app {ref:.2f}, drawn {ref_drawn:.2f}); goal: link, nav <= "
         "2 x rerun + bare; link.d, w.d: the same links by the page's clock (serve.watch_drawn)"
-        ", against 2 x rerun + the bare app drawn"
+        ", against 2 x rerun + the bare app drawn; kit: a bare app drawing one tiny element of"
+        " each kind the page shows (Streamlit's floor for such a page), goal.k = 2 x rerun + kit"
     )
     print(
         f"{'page':<12} {'link':>6} {'nav':>6} {'rerun':>6} {'goal':>6} {'w.link':>6}"
-        f" {'link.d':>6} {'w.d':>6} {'goal.d':>6}   server: link / nav / rerun"
+        f" {'link.d':>6} {'w.d':>6} {'goal.d':>6} {'kit':>6} {'goal.k':>6}"
+        "   server: link / nav / rerun"
     )
     ok = True
     for slug in slugs:
@@ -220,7 +286,7 @@ def main() -> int:
         print(
             f"{slug:<12} {med['link']:6.2f} {nav} {med['rerun']:6.2f} {goal:6.2f} "
             f"{med['warm_link']:6.2f} {med['link_drawn']:6.2f} {med['warm_drawn']:6.2f} "
-            f"{goal_drawn:6.2f}   "
+            f"{goal_drawn:6.2f} {med['kit']:6.2f} {2 * med['rerun'] + med['kit']:6.2f}   "
             f"{med['link_server']:.2f} / {med.get('nav_server', float('nan')):.2f} / "
             f"{med['rerun_server']:.2f}   " + ("ok" if within else "OVER") + f" (drawn: {drawn_ok})"
         )

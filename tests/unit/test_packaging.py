@@ -73,6 +73,31 @@ def test_the_dashboard_finds_its_catalogs_and_settings_inside_the_package():
     assert "catalogs/*/*.json" in data and ".streamlit/config.toml" in data
 
 
+def test_streamlit_reads_the_dashboards_settings_next_to_its_script(tmp_path):
+    """As ``streamlit run dashboard/app.py`` loads them, from any working folder: no full
+    garbage collection after every script run (with a class on one server, each one held
+    the interpreter for up to 0.5 s while other students' reruns waited), no magic, and
+    the upload limit the pages state."""
+    import subprocess
+    import sys
+
+    from cnnlab.cli import _dashboard_script
+
+    probe = (
+        "import sys\nfrom streamlit import config\n"
+        "config._main_script_path = sys.argv[1]  # what `streamlit run` sets before loading\n"
+        "config.get_config_options(force_reparse=True)\n"
+        "print([config.get_option(k) for k in sys.argv[2:]])\n"
+    )
+    keys = ["runner.postScriptGC", "runner.magicEnabled", "server.maxUploadSize"]
+    out = subprocess.run(
+        [sys.executable, "-c", probe, _dashboard_script(), *keys],
+        cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip() == "[False, False, 20]"
+
+
 def test_cnnlab_app_without_streamlit_says_what_to_install(monkeypatch, capsys):
     import importlib.util
 
