@@ -29,13 +29,21 @@ REFERENCE_APP = 'import streamlit as st\n\nst.title("CNN Lab")\nst.write("A bare
 
 
 def time_first_render(
-    browser, script: Path, home: str, started: list | None = None, drawn: list | None = None
+    browser,
+    script: Path,
+    home: str,
+    started: list | None = None,
+    drawn: list | None = None,
+    preloaded: bool = False,
+    complete: list | None = None,
 ) -> float:
     """Seconds from the health check of a fresh server of ``script`` to its page shown
     (appended to ``started``: the seconds from the server's start command instead; to
-    ``drawn``: the seconds to the frame the page stamped, serve.watch_drawn)."""
+    ``drawn``: the seconds to the frame the page stamped, serve.watch_drawn;
+    ``preloaded``: see serve.start; to ``complete``: the seconds until every element is
+    drawn, serve.wait_complete)."""
     t0 = time.monotonic()
-    proc, url = serve.start(script, env={"CNNLAB_HOME": home})
+    proc, url = serve.start(script, env={"CNNLAB_HOME": home}, preloaded=preloaded)
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()
@@ -50,6 +58,9 @@ def time_first_render(
             started.append(seconds + healthy - t0)
         if drawn is not None:
             drawn.append(serve.drawn_at(page) - healthy_wall)
+        if complete is not None:
+            serve.wait_complete(page)
+            complete.append(time.monotonic() - healthy)
         context.close()
         return seconds
     finally:

@@ -32,15 +32,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# `streamlit run` after the imports and the first Plotly figure `cnnlab app` does before
+# it answers (dashboard.app.preload): a reference app started this way pays, like CNN
+# Lab, none of them in its first run.
+PRELOADED = (
+    "import sys\nimport numpy, pandas\nimport plotly.graph_objects as go\n"
+    "go.Figure(go.Heatmap(z=[[0, 1]])).to_dict()\n"
+    "from streamlit.web import cli\n"
+    "sys.argv = ['streamlit', 'run', *sys.argv[1:]]\ncli.main()\n"
+)
+
+
 def start(
-    script: Path = APP, *, env: dict[str, str] | None = None, log: IO | int = subprocess.DEVNULL
+    script: Path = APP,
+    *,
+    env: dict[str, str] | None = None,
+    log: IO | int = subprocess.DEVNULL,
+    preloaded: bool = False,
 ) -> tuple[subprocess.Popen, str]:
     """Start ``script`` headless on a free port; return (process, base URL).
 
-    ``env`` is added to this process's environment; ``log`` takes stdout and stderr.
+    ``env`` is added to this process's environment; ``log`` takes stdout and stderr;
+    ``preloaded``: a reference app imports first what ``cnnlab app`` does (PRELOADED).
     """
     port = free_port()
-    launch = ["-m", "cnnlab.cli", "app"] if script == APP else ["-m", "streamlit", "run", script]
+    if script == APP:
+        launch = ["-m", "cnnlab.cli", "app"]
+    else:
+        launch = ["-c", PRELOADED, script] if preloaded else ["-m", "streamlit", "run", script]
     proc = subprocess.Popen(
         [sys.executable, *map(str, launch),
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -136,6 +155,16 @@ def drawn_at(page) -> float:
     seen the page shown)."""
     page.wait_for_function("window.__drawn > 0", timeout=60_000)
     return page.evaluate("window.__drawn") / 1000
+
+
+def wait_complete(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the page has no placeholder left: Streamlit draws a skeleton where an
+    element's code is still loading (a Plotly chart, a data grid, but also a radio or a
+    select box) and replaces it once drawn, which can be seconds after the run has
+    finished (all of them at once, after Plotly's 4.7 MB chunk, on a chart page)."""
+    page.wait_for_function(
+        "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout_ms
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -272,8 +272,9 @@ def _import_keras() -> None:
         _gate.wait_for(lambda: _runs_in == 0 and not _importing, timeout=WARM_WAIT_S)
     importlib.import_module("keras")
     # Keras and its backend leave millions of long-lived objects behind. Freezing them
-    # keeps them out of every later garbage collection, so the collection Streamlit runs
-    # after each script run (runner.postScriptGC) stays cheap on a server that trains.
+    # keeps them out of every later garbage collection, so Python's own full collections
+    # (Streamlit's after every script run is off: .streamlit/config.toml) stay cheap on a
+    # server that trains.
     freeze_new_imports()
 
 
