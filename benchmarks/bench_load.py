@@ -323,6 +323,9 @@ def main() -> int:
     try:
         serve.wait_healthy(url, timeout=60)
         report["server_rss_start_mb"] = round(_rss_mb(server.pid))
+        from cnnlab.runs import RunStore
+
+        store = RunStore(home, url=args.db or None)  # where the trainings' runs are read back
         errors = 0
         for wave in range(1, args.waves + 1):
             if wave > 1:
@@ -366,9 +369,6 @@ def main() -> int:
                 "server_rss_peak_mb": round(rss_peak),
                 "server_rss_after_mb": round(_rss_mb(server.pid)),
             }
-            from cnnlab.runs import RunStore
-
-            store = RunStore(home, url=args.db or None)
             deadline = time.monotonic() + 300  # closed sessions' jobs keep training
             while time.monotonic() < deadline:
                 runs = _runs_since(store, started)
@@ -378,8 +378,8 @@ def main() -> int:
             runs = _runs_since(store, started)
             report["runs"] = [r.status for r in runs]  # every class's so far
             report["runs_with_model"] = sum(store.model_path(r.id) is not None for r in runs)
-            report[f"wave_{wave}"]["runs_finished"] = report["runs"].count("finished") - sum(
-                report[f"wave_{w}"]["runs_finished"] for w in range(1, wave)
+            report[f"wave_{wave}"]["runs_finished"] = sum(
+                r.status == "finished" for r in _runs_since(store, t0)
             )
         report["errors"] = errors
     finally:
