@@ -640,7 +640,8 @@ def _setup_view(job: Any) -> None:
 
 def render() -> None:
     state.warm_keras()
-    state.registry().warm()  # a worker process with Keras loaded, ready for Train
+    # A worker process with Keras loaded, ready for Train, once this page is drawn.
+    state.registry().warm(delay=state.WARM_DELAY_S)
     job = _current_job()
     if job is None:
         st.session_state.pop(VIEW, None)

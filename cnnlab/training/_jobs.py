@@ -295,17 +295,24 @@ class JobRegistry:
                     self._cv.notify_all()
         runner.close()
 
-    def warm(self) -> None:
-        """Start the slots, and one worker process (Keras loads there) for the first run."""
+    def warm(self, delay: float = 0.0) -> None:
+        """Start the slots, and one worker process (Keras loads there) for the first run,
+        ``delay`` seconds from now: a page that asks for it is drawn first (the worker's
+        start shares the server's CPUs with that page's browser). A run submitted
+        meanwhile starts its worker at once."""
         self._start_slots()
         with self._cv:
             if self._warming or not self._runners or not hasattr(self._runners[0], "warm"):
                 return
             self._warming = True
-        threading.Thread(target=self._warm_first, daemon=True).start()
+        threading.Thread(target=self._warm_first, args=(delay,), daemon=True).start()
 
-    def _warm_first(self) -> None:
+    def _warm_first(self, delay: float) -> None:
         try:
+            with self._cv:
+                self._cv.wait_for(lambda: self._closed, timeout=delay)
+                if self._closed:
+                    return
             self._runners[0].warm()
         finally:
             self._warming = False

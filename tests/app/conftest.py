@@ -57,7 +57,7 @@ def _no_warm_worker(monkeypatch):
     one process per test; a submitted job still starts its own worker."""
     from cnnlab.training import JobRegistry
 
-    monkeypatch.setattr(JobRegistry, "warm", lambda self: None)
+    monkeypatch.setattr(JobRegistry, "warm", lambda self, delay=0.0: None)
 
 
 _LIGHT_PAGES = """

@@ -175,6 +175,35 @@ def test_many_warm_ups_start_one_worker(tmp_path):
     reg.shutdown()
 
 
+@pytest.mark.slow
+def test_a_delayed_warm_up_starts_its_worker_after_the_delay(tmp_path):
+    """The Train page warms the registry with a delay, so that its worker's start does
+    not share the CPUs with the browser drawing the page."""
+    import psutil
+
+    def workers() -> list:
+        return [
+            p for p in psutil.Process().children(recursive=True)
+            if "cnnlab.training.worker" in " ".join(p.cmdline())
+        ]  # fmt: skip
+
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, executor="local")
+    started = time.monotonic()
+    reg.warm(delay=1.5)
+    time.sleep(0.5)
+    assert workers() == []  # no process yet, though the slots are there
+    assert len(reg._runners) == 1
+    while not workers() and time.monotonic() - started < 60:
+        time.sleep(0.05)
+    assert len(workers()) == 1 and time.monotonic() - started >= 1.5
+    reg.shutdown()
+    closed = JobRegistry(RunStore(tmp_path / "b"), max_jobs=1, executor="local")
+    closed.warm(delay=0.5)
+    closed.shutdown()  # closed during the delay: it never starts a worker
+    time.sleep(1.0)
+    assert closed._runners[0].worker is None
+
+
 # ------------------------------------------------------------ the row, the only record
 @pytest.mark.slow
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):
