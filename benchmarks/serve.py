@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -165,6 +166,47 @@ def wait_complete(page, timeout_ms: float = 60_000) -> None:
     page.wait_for_function(
         "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout_ms
     )
+
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "cnnlab.conf"  # what a teacher installs
+
+
+def nginx() -> str | None:
+    """Debian's nginx, or None when it is not installed."""
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if Path(found).exists() else None
+
+
+def start_proxy(upstream: str, folder: Path) -> tuple[subprocess.Popen, str]:
+    """nginx with :data:`NGINX_SITE` (the shipped file, its two addresses replaced) in
+    front of the server at ``upstream`` (a base URL), on a free port; its files go under
+    ``folder``. Return (process, base URL); end it with :func:`stop`."""
+    port = free_port()
+    site = NGINX_SITE.read_text()
+    if "127.0.0.1:8501" not in site or "listen 80;" not in site:
+        raise ValueError(f"{NGINX_SITE} no longer has the addresses start_proxy replaces")
+    site = site.replace("127.0.0.1:8501", upstream.split("//", 1)[1])
+    (folder / "cnnlab.conf").write_text(site.replace("listen 80;", f"listen 127.0.0.1:{port};"))
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = [f"{k}_temp_path {folder / k};" for k in kinds]  # nginx makes the folders
+    main = [
+        "daemon off;", "worker_processes 1;", f"pid {folder / 'nginx.pid'};",
+        # As root (CI), its workers would run as nobody, who cannot write under folder.
+        "user root;" if os.geteuid() == 0 else "",
+        "events { worker_connections 512; }",
+        "http {", "access_log off;", *temp, f"include {folder / 'cnnlab.conf'};", "}",
+    ]  # fmt: skip
+    (folder / "nginx.conf").write_text("\n".join(main) + "\n")
+    binary = nginx()
+    if binary is None:
+        raise RuntimeError("no nginx (Debian: apt-get install nginx)")
+    cmd = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"]
+    checked = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
+    if checked.returncode != 0:
+        raise RuntimeError(f"nginx -t: {checked.stderr.strip()}")
+    log = open(folder / "error.log", "w")  # noqa: SIM115 - the process holds it
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def stop(proc: subprocess.Popen) -> None:

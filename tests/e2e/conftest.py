@@ -7,7 +7,8 @@ folder, or into ``$CNNLAB_SCREENSHOTS`` when set (``make screenshots`` sets it t
 ``assets/screenshots``, the README's pictures).
 
 Without /usr/bin/chromium the tests skip with the reason, unless CNNLAB_REQUIRE_BROWSER=1
-(set by .ci/run), where they fail instead.
+(set by .ci/run), where they fail instead; likewise ``nginx_or_skip`` (the proxy tests)
+with CNNLAB_REQUIRE_PROXY=1.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def _browser_or_skip() -> None:
     reason = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
     if os.environ.get("CNNLAB_REQUIRE_BROWSER") == "1":
         pytest.fail(reason + " but CNNLAB_REQUIRE_BROWSER=1")
+    pytest.skip(reason)
+
+
+def nginx_or_skip() -> None:
+    """Skip without Debian's nginx (deploy/nginx), or fail if CNNLAB_REQUIRE_PROXY=1
+    (set by .ci/run)."""
+    if serve.nginx():
+        return
+    reason = "no nginx (Debian: apt-get install nginx)"
+    if os.environ.get("CNNLAB_REQUIRE_PROXY") == "1":
+        pytest.fail(reason + " but CNNLAB_REQUIRE_PROXY=1")
     pytest.skip(reason)
 
 
