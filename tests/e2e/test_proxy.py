@@ -15,7 +15,9 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from benchmarks import serve
 from tests.e2e.conftest import nginx_or_skip, open_page
@@ -61,6 +63,18 @@ def test_the_dashboard_works_through_nginx_and_its_code_arrives_gzipped(proxy, s
     sidebar = page.locator("[data-testid='stSidebar'] button", has_text="Español")
     sidebar.first.click()  # a widget: its value goes to the server over the WebSocket
     page.get_by_text(spanish["kernel_title"]).first.wait_for(timeout=90_000)
+
+
+def test_an_upload_bigger_than_nginx_default_goes_through(proxy, page, tmp_path):
+    """nginx refuses bodies over 1 MB unless told: a 2 MB photo must reach the app."""
+    noise = np.random.default_rng(0).integers(0, 256, (800, 900, 3), dtype=np.uint8)
+    picture = tmp_path / "noise.png"
+    Image.fromarray(noise).save(picture, "PNG")
+    assert picture.stat().st_size > 2_000_000
+    open_page(page, f"{proxy}/kernels?lang=en&src=upload")
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(picture))
+    page.get_by_text("Activation map (800, 900)").first.wait_for(timeout=90_000)
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_nginx_takes_every_upload_the_app_takes():
