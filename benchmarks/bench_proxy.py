@@ -80,8 +80,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=serve.CHROMIUM)
         app, url = serve.start(serve.APP, env={"CNNLAB_HOME": f"{tmp}/home"})
-        proxy, proxied = serve.start_proxy(url, Path(tmp))
+        proxy = None
         try:
+            proxy, proxied = serve.start_proxy(url, Path(tmp))
             serve.wait_healthy(url)
             serve.wait_healthy(proxied)
             for slug in slugs:
@@ -95,7 +96,8 @@ def main() -> int:
                         print(f"round {r + 1}: {slug:13s}{route:9s}{seconds:6.2f} s"
                               f"{size / 1e6:7.2f} MB", flush=True)  # fmt: skip
         finally:
-            serve.stop(proxy)
+            if proxy is not None:
+                serve.stop(proxy)
             serve.stop(app)
             browser.close()
     link = f"{args.mbit:g} Mbit/s down, {args.latency_ms:g} ms" if args.mbit > 0 else "loopback"

@@ -183,10 +183,12 @@ def start_proxy(upstream: str, folder: Path) -> tuple[subprocess.Popen, str]:
     ``folder``. Return (process, base URL); end it with :func:`stop`."""
     port = free_port()
     site = NGINX_SITE.read_text()
-    if "127.0.0.1:8501" not in site or "listen 80;" not in site:
+    listens = ("listen 80 default_server;", "listen [::]:80 default_server;")
+    if "127.0.0.1:8501" not in site or not all(line in site for line in listens):
         raise ValueError(f"{NGINX_SITE} no longer has the addresses start_proxy replaces")
     site = site.replace("127.0.0.1:8501", upstream.split("//", 1)[1])
-    (folder / "cnnlab.conf").write_text(site.replace("listen 80;", f"listen 127.0.0.1:{port};"))
+    site = site.replace(listens[0], f"listen 127.0.0.1:{port};").replace(listens[1], "")
+    (folder / "cnnlab.conf").write_text(site)
     kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     temp = [f"{k}_temp_path {folder / k};" for k in kinds]  # nginx makes the folders
     main = [
@@ -204,8 +206,8 @@ def start_proxy(upstream: str, folder: Path) -> tuple[subprocess.Popen, str]:
     checked = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
     if checked.returncode != 0:
         raise RuntimeError(f"nginx -t: {checked.stderr.strip()}")
-    log = open(folder / "error.log", "w")  # noqa: SIM115 - the process holds it
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    with open(folder / "error.log", "w") as log:  # the process keeps its own copy
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"
 
 

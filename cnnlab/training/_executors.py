@@ -68,6 +68,7 @@ class _LocalRunner:
         self.worker: WorkerHandle | None = None
         self.last_used = time.monotonic()
         self._lock = threading.Lock()  # one worker per slot, however many ask at once
+        self._closed = False  # closed: no worker starts any more
 
     def _worker(self) -> WorkerHandle:
         with self._lock:
@@ -76,6 +77,8 @@ class _LocalRunner:
     def _start_worker(self) -> WorkerHandle:
         from cnnlab.training.worker import WorkerHandle, worker_env
 
+        if self._closed:
+            raise RuntimeError("this training slot has closed")
         if self.worker is None or not self.worker.alive:
             env = worker_env(
                 os.environ,
@@ -87,6 +90,7 @@ class _LocalRunner:
             root = str(Path(__file__).resolve().parents[2])  # a source checkout, not installed
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
             self.worker = WorkerHandle(env)
+            self.last_used = time.monotonic()  # idle from now, not from the last run
         return self.worker
 
     def warm(self) -> None:
@@ -111,10 +115,18 @@ class _LocalRunner:
         """End the worker when it has been idle longer than the executor allows."""
         if self._lock.locked():  # starting (a warm-up): not idle
             return
-        if self.worker is not None and time.monotonic() - self.last_used > self.ex.idle:
-            self.close()
+        with self._lock:
+            if self.worker is not None and time.monotonic() - self.last_used > self.ex.idle:
+                self._end_worker()
 
     def close(self) -> None:
+        """End the worker and start no other; a worker being started (a warm-up) is
+        ended once it is ready."""
+        with self._lock:
+            self._closed = True
+            self._end_worker()
+
+    def _end_worker(self) -> None:
         if self.worker is not None:
             self.worker.close()
             self.worker = None

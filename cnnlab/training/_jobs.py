@@ -248,6 +248,7 @@ class JobRegistry:
         self._busy = 0
         self._closed = False
         self._warming = False  # a warm-up thread is starting the first worker
+        self._warm_thread: threading.Thread | None = None
         self._mine: list[str] = []  # runs submitted here, newest last
 
     # -- slots -------------------------------------------------------------------------
@@ -305,7 +306,10 @@ class JobRegistry:
             if self._warming or not self._runners or not hasattr(self._runners[0], "warm"):
                 return
             self._warming = True
-        threading.Thread(target=self._warm_first, args=(delay,), daemon=True).start()
+            self._warm_thread = threading.Thread(
+                target=self._warm_first, args=(delay,), name="train-warm", daemon=True
+            )
+            self._warm_thread.start()
 
     def _warm_first(self, delay: float) -> None:
         try:
@@ -336,7 +340,7 @@ class JobRegistry:
             if job.id in self._mine:
                 self.wait(job, max(0.0, deadline - time.monotonic()))
         self.close()
-        for thread in self._slots:
+        for thread in [*self._slots, *filter(None, [self._warm_thread])]:
             thread.join(max(0.1, deadline - time.monotonic()))
 
     # -- submitting --------------------------------------------------------------------

@@ -197,11 +197,36 @@ def test_a_delayed_warm_up_starts_its_worker_after_the_delay(tmp_path):
         time.sleep(0.05)
     assert len(workers()) == 1 and time.monotonic() - started >= 1.5
     reg.shutdown()
-    closed = JobRegistry(RunStore(tmp_path / "b"), max_jobs=1, executor="local")
-    closed.warm(delay=0.5)
-    closed.shutdown()  # closed during the delay: it never starts a worker
+    assert workers() == []
+
+
+@pytest.mark.slow
+def test_a_registry_closed_while_warming_leaves_no_worker(tmp_path):
+    """Shut down during the warm-up's delay, or while its worker is still loading Keras:
+    either way no worker process is left behind."""
+    import psutil
+
+    def workers() -> list:
+        return [
+            p for p in psutil.Process().children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+            and "cnnlab.training.worker" in " ".join(p.cmdline())
+        ]  # fmt: skip
+
+    waiting = JobRegistry(RunStore(tmp_path / "a"), max_jobs=1, executor="local")
+    waiting.warm(delay=0.5)
+    waiting.shutdown()  # during the delay
     time.sleep(1.0)
-    assert closed._runners[0].worker is None
+    assert workers() == []
+    starting = JobRegistry(RunStore(tmp_path / "b"), max_jobs=1, executor="local")
+    starting.warm()
+    deadline = time.monotonic() + 60
+    while not workers() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert workers() and starting._runners[0].worker is None  # its process is loading
+    starting.shutdown()
+    time.sleep(0.5)
+    assert workers() == []
 
 
 # ------------------------------------------------------------ the row, the only record
