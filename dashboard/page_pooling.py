@@ -33,7 +33,6 @@ STRIDES = (0, 1, 2, 3, 4, 5)  # 0: the window's size, as Keras' default
 MIN_POOL, MAX_POOL = 1, 5  # window side, and pooling steps in a row (?pool=, ?k=)
 COURSE_MATRIX_TEXT = "\n".join(" ".join(str(v) for v in row) for row in images.COURSE_MATRIX)
 MAX_SIDE = 1024  # larger photos are scaled down first: the lesson needs no more
-PLOT_CFG = {"displaylogo": False}
 
 
 class Pool(NamedTuple):
@@ -275,7 +274,7 @@ def _shape_section(
     st.subheader(t("pooling.shape_title"))
     left, right = st.columns([5, 6] if ui.projector() else [1, 1])
     with left:
-        fig_in = ui.shared(
+        ui.chart(
             viz.steps_figure,
             [[x]],
             [[t("pooling.input_title", label=label, shape=_keras_shape(x.shape))]],
@@ -283,8 +282,8 @@ def _shape_section(
             font_size=style.font_size,
             width=480,
             hover=t("pooling.hover_pixel"),
+            key="pooling_input_fig",
         )
-        ui.plot(fig_in, key="pooling_input_fig", config=PLOT_CFG)
     if ui.projector():  # big type: the formulas need the whole width
         with right:
             _reduction(x, max_steps[0].shape)
@@ -323,7 +322,7 @@ def _side_section(
     diffs, dhi = pooling.step_differences(max_steps, avg_steps, big=x.size > 1000)
     mx_short, av_short, df_name = t("pooling.max_short"), t("pooling.avg_short"), t("pooling.diff")
     lo, hi = grey
-    fig_side = ui.shared(
+    ui.chart(
         viz.steps_figure,
         [max_steps, avg_steps, diffs],
         [
@@ -335,8 +334,8 @@ def _side_section(
         font_size=style.font_size,
         width=_fig_width(),
         hover=t("pooling.hover_pixel"),
+        key="pooling_side_fig",
     )
-    ui.plot(fig_side, key="pooling_side_fig", config=PLOT_CFG)
     st.caption(t("pooling.scale_note", lo=ui.number(lo), hi=ui.number(hi), dhi=ui.number(dhi)))
     values = " · ".join(
         t("pooling.diff_step", i=i + 1, v=ui.number(float(np.mean(d)))) for i, d in enumerate(diffs)
@@ -361,7 +360,7 @@ def _matrix_section(source: str, x: np.ndarray, pool: Pool) -> None:
     if pool.padding == "valid" and pool.size > min(small.shape):
         ui.error_box(t("pooling.too_small", size=pool.size, shape=small.shape))
         return
-    fig_m = ui.shared(
+    ui.chart(
         viz.matrix_figure,
         small,
         size=pool.size,
@@ -373,8 +372,8 @@ def _matrix_section(source: str, x: np.ndarray, pool: Pool) -> None:
         line_width=style.line_width,
         height=max(style.height, 60 * small.shape[0] + 80),
         width=_fig_width(),
+        key="pooling_matrix_fig",
     )
-    ui.plot(fig_m, key="pooling_matrix_fig", config=PLOT_CFG)
     st.caption(t("pooling.matrix_note"))
 
 
@@ -417,7 +416,7 @@ def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> 
         "max": t("pooling.curve_max", k=done),
         "avg": t("pooling.curve_avg", k=done),
     }
-    fig_shift = ui.shared(
+    ui.chart(
         viz.shift_figure,
         res.shifts,
         {names[k]: v for k, v in res.change.items()},
@@ -426,8 +425,8 @@ def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> 
         font_size=style.font_size,
         line_width=style.line_width,
         height=style.height,
+        key="pooling_shift_fig",
     )
-    ui.plot(fig_shift, key="pooling_shift_fig", config=PLOT_CFG)
     table = [
         {
             t("pooling.col_repr"): names[key],
@@ -474,7 +473,7 @@ def _stride_section(photo: np.ndarray, pool: Pool) -> None:
         pooling.pool_steps, full, 1, size=size, stride=stride, mode="avg", padding=padding
     )
     scale = (*pooling.grey_range(full), style.image_cmap)
-    fig_stride = ui.shared(
+    ui.chart(
         viz.steps_figure,
         [[pool_max[0]], [pool_avg[0]], [strided]],
         [
@@ -486,8 +485,8 @@ def _stride_section(photo: np.ndarray, pool: Pool) -> None:
         font_size=style.font_size,
         width=_fig_width(),
         hover=t("pooling.hover_pixel"),
+        key="pooling_stride_fig",
     )
-    ui.plot(fig_stride, key="pooling_stride_fig", config=PLOT_CFG)
     kk = kern.shape[0] * kern.shape[1]
     st.markdown(
         t(
@@ -540,15 +539,15 @@ def _global_section(photo: np.ndarray, photo_label: str) -> None:
         for i, col in enumerate(st.columns(per_row), start=start):
             if i < channels:
                 col.image(pictures[i], caption=channel_names[i], width="stretch")
-    fig_bars = ui.shared(
+    ui.chart(
         viz.global_bars_figure,
         channel_names,
         {t("pooling.gap"): gap, t("pooling.gmp"): gmp},
         y_title=t("pooling.global_y"),
         font_size=style.font_size,
         height=style.height,
+        key="pooling_global_fig",
     )
-    ui.plot(fig_bars, key="pooling_global_fig", config=PLOT_CFG)
     vec = ", ".join(ui.count(v, 3) for v in gap)
     st.markdown(t("pooling.gap_vector", c=channels, vec=vec))
     course = pooling.head_params((9, 9, 64), 128)

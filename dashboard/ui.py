@@ -492,12 +492,13 @@ def _plain(builder: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
 
 
 def chart(builder: Callable[..., Any], /, *args: Any, key: str, **kwargs: Any) -> None:
-    """Draw the ``cnnlab.viz`` model figure ``builder(*args, **kwargs)``, full width.
+    """Draw the ``cnnlab.viz`` figure ``builder(*args, **kwargs)`` (a model or Pooling
+    figure), full width.
 
     Built as plain dicts (:func:`cnnlab.viz.plain`) and shared like
     :func:`shared` (read-only): on a slider move this costs about a fifth of building a
-    Figure and letting Streamlit convert it. The dicts carry no Plotly template
-    (Streamlit's theme draws the chart), so every trace sets its own colours.
+    Figure and letting Streamlit convert it. The model figures' dicts carry no Plotly
+    template (Streamlit's theme draws the chart), so every trace sets its own colours.
     """
     name = f"{builder.__module__}.{builder.__qualname__}:plain"
     spec = _shared(name, _plain(builder), args, kwargs)

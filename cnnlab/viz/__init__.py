@@ -47,7 +47,6 @@ if TYPE_CHECKING:
         compare_figure,
         param_groups,
         params_figure,
-        plain,
         tensor_figure,
     )
     from cnnlab.viz._pixels import (
@@ -60,6 +59,7 @@ if TYPE_CHECKING:
         to_uint8,
         upscale,
     )
+    from cnnlab.viz._plain import plain
     from cnnlab.viz._pooling import (
         WINDOW_COLORS,
         global_bars_figure,
@@ -101,9 +101,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "balance_figure",
         "strip_figure",
     ),
+    "_plain": ("plain",),
     "_model": (
         "PARAM_GROUPS",
-        "plain",
         "tensor_figure",
         "params_figure",
         "param_groups",

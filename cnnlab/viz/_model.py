@@ -12,20 +12,18 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from contextvars import ContextVar
-from typing import Any
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
 from cnnlab.model import LayerRow
+from cnnlab.viz._plain import _figure
 
 __all__ = [
     "PARAM_GROUPS",
     "compare_figure",
     "param_groups",
     "params_figure",
-    "plain",
     "tensor_figure",
 ]
 
@@ -71,35 +69,6 @@ def _path(points: list[tuple[float, float]]) -> str:
     return (
         f"M {head[0]:.4f} {head[1]:.4f} " + " ".join(f"L {x:.4f} {y:.4f}" for x, y in rest) + " Z"
     )
-
-
-_PLAIN: ContextVar[bool] = ContextVar("cnnlab.viz.plain", default=False)
-
-
-def _figure(data: list[dict], layout: dict) -> go.Figure:
-    """A Figure from plain dicts without Plotly's per-property validation (~30× faster;
-    the unit tests validate every builder's output once). Inside :func:`plain`, the
-    dicts themselves."""
-    if _PLAIN.get():
-        return {"data": data, "layout": layout}  # type: ignore[return-value]
-    return go.Figure(data=data, layout=layout, _validate=False)
-
-
-def plain(builder: Callable[..., go.Figure], /, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """``builder(*args, **kwargs)`` as plain ``{"data": [...], "layout": {...}}`` dicts.
-
-    The same figure without building Plotly's objects (about 5× quicker, for a page that
-    redraws it on every slider move); ``go.Figure(plain(...))`` is the Figure again.
-
-    >>> from cnnlab.model import PRESETS, layer_table
-    >>> sorted(plain(params_figure, layer_table(PRESETS["seed_shapes"])))
-    ['data', 'layout']
-    """
-    token = _PLAIN.set(True)
-    try:
-        return builder(*args, **kwargs)  # type: ignore[return-value]
-    finally:
-        _PLAIN.reset(token)
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

@@ -13,6 +13,8 @@ translated) and the plot style (font size, line width, height) as arguments.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from plotly.subplots import make_subplots
 
 from cnnlab.ops import pool2d, pool_windows, same_pads
 from cnnlab.viz._pixels import colormap, enlarge, is_linear_gray, png_data_url, to_uint8
+from cnnlab.viz._plain import _figure
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -88,6 +91,11 @@ def image_trace(
     hover template of a pixel (``%{y}`` its row, ``%{x}`` its column), in the page's
     language.
     """
+    return go.Image(_image(x, lo, hi, colorscale, hover))
+
+
+def _image(x: npt.ArrayLike, lo: float, hi: float, colorscale: str, hover: str) -> dict[str, Any]:
+    """:func:`image_trace`'s properties, as a plain dict."""
     a = np.asarray(x)
     if a.ndim != 2:
         raise ValueError(f"x must be a 2-D map, got shape {a.shape}")
@@ -95,14 +103,62 @@ def image_trace(
     shown = a[::every, ::every]
     upscale = max(1, _DISPLAY_SIDE // max(shown.shape))
     step = every / upscale
-    return go.Image(
-        source=png_uri(shown, lo, hi, colorscale, upscale),
-        x0=(step - 1) / 2,
-        y0=(step - 1) / 2,
-        dx=step,
-        dy=step,
-        hovertemplate=hover + "<extra></extra>",
+    return {
+        "source": png_uri(shown, lo, hi, colorscale, upscale),
+        "x0": (step - 1) / 2,
+        "y0": (step - 1) / 2,
+        "dx": step,
+        "dy": step,
+        "hovertemplate": hover + "<extra></extra>",
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _grid_json(
+    rows: int, cols: int, widths: tuple[float, ...] | None, h_space: float, v_space: float
+) -> str:
+    """``make_subplots``' layout (template included) for this grid, every cell titled,
+    as JSON: built and validated by Plotly once per grid, then copied."""
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=["·"] * (rows * cols),
+        column_widths=list(widths) if widths else None,
+        horizontal_spacing=h_space,
+        vertical_spacing=v_space,
     )
+    return json.dumps(fig.to_dict()["layout"])
+
+
+def _subplots(
+    rows: int,
+    cols: int,
+    titles: Sequence[str],
+    *,
+    column_widths: Sequence[float] | None = None,
+    horizontal_spacing: float = 0.2,
+    vertical_spacing: float = 0.3,
+) -> dict[str, Any]:
+    """The layout ``make_subplots`` gives (a fresh dict): ``titles`` row by row, an
+    empty one left out as Plotly does. Put a trace in a cell with :func:`_cell`."""
+    widths = tuple(float(w) for w in column_widths) if column_widths is not None else None
+    layout = json.loads(_grid_json(rows, cols, widths, horizontal_spacing, vertical_spacing))
+    notes = [
+        {**note, "text": text}
+        for note, text in zip(layout.pop("annotations"), titles, strict=True)
+        if text
+    ]
+    if notes:
+        layout["annotations"] = notes
+    return layout
+
+
+def _cell(kind: str, trace: dict[str, Any], row: int, col: int, cols: int) -> dict[str, Any]:
+    """A plain trace of type ``kind`` on the axes of cell (``row``, ``col``), 1-based, of
+    a :func:`_subplots` grid ``cols`` wide (what ``add_trace(…, row=, col=)`` sets)."""
+    n = (row - 1) * cols + col
+    ref = "" if n == 1 else str(n)
+    return {"type": kind, **trace, "xaxis": f"x{ref}", "yaxis": f"y{ref}"}
 
 
 _BARE = {
@@ -115,7 +171,7 @@ _BARE = {
 
 
 def _frame(
-    fig: go.Figure,
+    fig: go.Figure | dict[str, Any],
     font_size: int,
     height: int,
     xaxes: dict[str, Any] | None = None,
@@ -128,8 +184,9 @@ def _frame(
     spec is a validated figure's with sizes and fonts set (``tests/unit/test_pool.py``
     validates every Pooling figure again). The Figure returned keeps validation off: a
     caller that edits it (``update_layout``…) is not checked; the pages only read it.
+    Inside :func:`cnnlab.viz.plain`, the dicts themselves.
     """
-    spec = fig.to_dict()
+    spec = fig if isinstance(fig, dict) else fig.to_dict()
     layout = spec["layout"]
     # Explicit sizes: Streamlit's chart theme would otherwise shrink ticks and legend.
     tick = max(10, round(font_size * 0.85))
@@ -152,7 +209,7 @@ def _frame(
             title = axis.get("title", {})
             axis["title"] = {**title, "font": {**title.get("font", {}), "size": font_size}}
             layout[name] = axis
-    return go.Figure(spec, _validate=False)
+    return _figure(spec["data"], layout)
 
 
 def steps_figure(
@@ -178,21 +235,23 @@ def steps_figure(
     flat_titles = [
         titles[c][r] if r < len(titles[c]) else "" for r in range(n_rows) for c in range(n_cols)
     ]
-    fig = make_subplots(
-        rows=n_rows,
-        cols=n_cols,
-        subplot_titles=flat_titles,
+    layout = _subplots(
+        n_rows,
+        n_cols,
+        flat_titles,
         horizontal_spacing=0.02,
         vertical_spacing=min(0.12, 0.35 / max(n_rows, 1)),
     )
-    for c, col in enumerate(columns):
-        lo, hi, cmap = scales[c]
-        for r, arr in enumerate(col):
-            fig.add_trace(image_trace(arr, lo, hi, cmap, hover=hover), row=r + 1, col=c + 1)
+    data = [
+        _cell("image", _image(arr, *scales[c][:2], scales[c][2], hover), r + 1, c + 1, n_cols)
+        for c, col in enumerate(columns)
+        for r, arr in enumerate(col)
+    ]
     if row_height is None:
         h0, w0 = np.asarray(columns[0][0]).shape[:2]
         row_height = int(width / n_cols * min(h0 / w0, 1.5)) + 3 * font_size
-    return _frame(fig, font_size, row_height * n_rows + 40, _BARE, _BARE)
+    spec = {"data": data, "layout": layout}
+    return _frame(spec, font_size, row_height * n_rows + 40, _BARE, _BARE)
 
 
 def _rect(
@@ -270,10 +329,10 @@ def matrix_figure(
     text_size = int(np.clip(cell_px / (0.62 * max(chars, 2)), 9, font_size + 2))
     height = int(min(height, cell_px * grid.shape[0] + 3 * font_size + 40))
 
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=list(titles),
+    layout = _subplots(
+        1,
+        3,
+        titles,
         column_widths=[grid.shape[1], mx.shape[1] + 0.6, av.shape[1] + 0.6],
         horizontal_spacing=0.04,
     )
@@ -290,33 +349,16 @@ def matrix_figure(
     }
     xs, ys = np.arange(grid.shape[1]) - left, np.arange(grid.shape[0]) - top
     pad_mask = np.where(np.isnan(grid), 0.0, np.nan)
-    fig.add_trace(  # padding cells: flat grey underneath
-        go.Heatmap(
-            z=pad_mask,
-            x=xs,
-            y=ys,
-            colorscale=[[0, "#c8c8c8"], [1, "#c8c8c8"]],
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            hoverinfo="skip",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Heatmap(
-            z=grid,
-            text=text_in,
-            x=xs,
-            y=ys,
-            **heat,
-        ),
-        row=1,
-        col=1,
-    )
-    for col, out, text in ((2, mx, text_mx), (3, av, text_av)):
-        fig.add_trace(go.Heatmap(z=out, text=text, **heat), row=1, col=col)
+    pad_heat = {"colorscale": [[0, "#c8c8c8"], [1, "#c8c8c8"]], "showscale": False}
+    cells = [  # (col, its heatmap); the padding cells first: flat grey underneath
+        (1, {"z": pad_mask, "x": xs, "y": ys, **pad_heat, "xgap": 2, "ygap": 2,
+             "hoverinfo": "skip"}),
+        (1, {"z": grid, "text": text_in, "x": xs, "y": ys, **heat}),
+        (2, {"z": mx, "text": text_mx, **heat}),
+        (3, {"z": av, "text": text_av, **heat}),
+    ]  # fmt: skip
+    # Checked by Plotly trace by trace (it spells the colour scale out); the layout is not.
+    data = [_cell("heatmap", go.Heatmap(h).to_plotly_json(), 1, c, 3) for c, h in cells]
 
     k, shapes = 0, []
     for r, row in enumerate(windows):
@@ -342,11 +384,11 @@ def matrix_figure(
                 for col in (2, 3)
             ]
             k += 1
-    fig.update_layout(shapes=shapes)  # all at once: add_shape re-validates all before it
-    fig.update_layout(
-        {f"yaxis{i}": {"scaleanchor": f"x{i}"} for i in ("", "2", "3")}  # square cells
-    )
-    return _frame(fig, font_size, height, _BARE, {**_BARE, "autorange": "reversed"})
+    layout["shapes"] = shapes
+    for i in ("", "2", "3"):
+        layout[f"yaxis{i}"]["scaleanchor"] = f"x{i}"  # square cells
+    spec = {"data": data, "layout": layout}
+    return _frame(spec, font_size, height, _BARE, {**_BARE, "autorange": "reversed"})
 
 
 def shift_figure(

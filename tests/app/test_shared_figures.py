@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import fields
 
@@ -103,6 +104,37 @@ def test_a_chart_sends_what_the_real_figure_sends():
         for trace in json.loads(plain)["data"]:
             marker = trace.get("marker", {})
             assert "color" in marker or marker.get("opacity") == 0, (builder.__name__, trace)
+
+
+def test_a_pooling_chart_sends_what_the_real_figure_sends():
+    """Pooling's figures go through ui.chart as plain dicts: the same as the Figure."""
+    x = np.random.default_rng(0).random((30, 40))
+    for builder, args, kwargs in (
+        (viz_pooling.steps_figure, ([[x, x[::2, ::2]], [x]], [["a", "b"], ["c"]],
+                                    [(0.0, 1.0, "gray"), (0.0, 0.5, "Inferno")]), {}),
+        (viz_pooling.matrix_figure, (np.arange(25.0).reshape(5, 5),), {"padding": "same"}),
+        (viz_pooling.shift_figure, ([0, 1], {"map": [0.0, 0.4]}),
+         {"x_title": "d", "y_title": "%"}),
+        (viz_pooling.global_bars_figure, (["a", "b"], {"GAP": [1.0, 2.0]}), {"y_title": "v"}),
+    ):  # fmt: skip
+        real = pio.to_json(builder(*args, **kwargs), validate=False)
+        sent = pio.to_json(ui._Sent(viz_model.plain(builder, *args, **kwargs)), validate=False)
+        assert _lists(json.loads(sent)) == _lists(json.loads(real)), builder.__name__
+
+
+def _lists(value):
+    """Sent JSON with Plotly's typed arrays (``{"dtype", "bdata", "shape"}``) read back as
+    the lists they stand for (NaN as null): the two ways an array goes to the browser."""
+    if isinstance(value, list):
+        return [_lists(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "bdata" in value and "dtype" in value:
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        if "shape" in value:
+            a = a.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return json.loads(json.dumps(a.tolist()).replace("NaN", "null"))
+    return {k: _lists(v) for k, v in value.items()}
 
 
 def test_layer_rows_are_keyed_by_every_field():

@@ -316,6 +316,67 @@ def test_pooling_figures_are_valid_plotly_figures():
         assert validated == json.loads(pio.to_json(fig))
 
 
+def _json(fig) -> dict:
+    import json
+
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(fig))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [((1, 1), None, None), ((3, 3), None, None), ((3, 2), [2, 3], None),
+     ((1, 3), [1, 1, 0], None), ((2, 3), [1, 2, 2], None), ((1, 3), None, [7, 3.6, 3.6])],
+)  # fmt: skip
+def test_the_plain_grid_is_the_one_make_subplots_builds(shape):
+    """Pooling's figures are laid out from plain dicts (a fifth of the time of Plotly's
+    objects); the layout and the trace placement must be make_subplots' and add_trace's,
+    empty titles (a ragged grid) included."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from cnnlab.viz import _pooling
+
+    (rows, cols), lengths, widths = shape  # lengths: titled cells per column
+    titles = [f"t{i}" if lengths is None or i // cols < lengths[i % cols] else ""
+              for i in range(rows * cols)]  # fmt: skip
+    spacing = {"horizontal_spacing": 0.04 if widths else 0.02, "column_widths": widths,
+               "vertical_spacing": min(0.12, 0.35 / rows)}  # fmt: skip
+    ref = make_subplots(rows=rows, cols=cols, subplot_titles=titles, **spacing)
+    plain = _pooling._subplots(rows, cols, titles, **spacing)
+    data = []
+    for r in range(1, rows + 1):
+        for c in range(1, cols + 1):
+            ref.add_trace(go.Image(source="data:,", dx=r, dy=c), row=r, col=c)
+            data.append(_pooling._cell("image", {"source": "data:,", "dx": r, "dy": c}, r, c, cols))
+    assert _json(go.Figure({"data": data, "layout": plain}, _validate=False)) == _json(ref)
+
+
+def test_steps_figure_matches_a_plotly_built_one():
+    """steps_figure against the same figure built with Plotly's validating API
+    (make_subplots, add_trace), then sized alike."""
+    from plotly.subplots import make_subplots
+
+    from cnnlab.viz import _pooling
+
+    x = np.random.default_rng(1).random((40, 60))
+    cols: list[list[np.ndarray]] = [[x, x[::2, ::2], x[::4, ::4]], [x, x[::2, ::2]]]
+    names = [["a", "b", "c"], ["d", "e"]]
+    scales = [(0.0, 1.0, "gray"), (0.2, 0.8, "Inferno")]
+    got = V.steps_figure(cols, names, scales, font_size=18, width=700, hover="px %{x}")
+    ref = make_subplots(
+        rows=3, cols=2, subplot_titles=["a", "d", "b", "e", "c", ""],
+        horizontal_spacing=0.02, vertical_spacing=min(0.12, 0.35 / 3),
+    )  # fmt: skip
+    for c, col in enumerate(cols):
+        for r, arr in enumerate(col):
+            ref.add_trace(V.image_trace(arr, *scales[c], hover="px %{x}"), row=r + 1, col=c + 1)
+    row_height = int(700 / 2 * min(40 / 60, 1.5)) + 3 * 18
+    bare = _pooling._BARE
+    assert _json(got) == _json(_pooling._frame(ref, 18, row_height * 3 + 40, bare, bare))
+
+
 def test_grey_range_clips_big_maps_only():
     from cnnlab import pooling as P
 
