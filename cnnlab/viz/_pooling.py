@@ -113,21 +113,16 @@ def _image(x: npt.ArrayLike, lo: float, hi: float, colorscale: str, hover: str) 
     }
 
 
-@functools.lru_cache(maxsize=64)
-def _grid_json(
-    rows: int, cols: int, widths: tuple[float, ...] | None, h_space: float, v_space: float
-) -> str:
-    """``make_subplots``' layout (template included) for this grid, every cell titled,
-    as JSON: built and validated by Plotly once per grid, then copied."""
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=["·"] * (rows * cols),
-        column_widths=list(widths) if widths else None,
-        horizontal_spacing=h_space,
-        vertical_spacing=v_space,
-    )
-    return json.dumps(fig.to_dict()["layout"])
+@functools.lru_cache(maxsize=1)
+def _template_json() -> str:
+    """Plotly's default template (what a Figure built by ``make_subplots`` carries), as
+    JSON: read once per process."""
+    return json.dumps(go.Figure().to_dict()["layout"].get("template", {}))
+
+
+def _near_unit(v: float) -> float:
+    """``make_subplots``' rounding of a row's edge that is off [0, 1] by float error."""
+    return 0.0 if -0.01 < v < 0.0 else 1.0 if 1.0 < v < 1.01 else v
 
 
 def _subplots(
@@ -139,15 +134,38 @@ def _subplots(
     horizontal_spacing: float = 0.2,
     vertical_spacing: float = 0.3,
 ) -> dict[str, Any]:
-    """The layout ``make_subplots`` gives (a fresh dict): ``titles`` row by row, an
-    empty one left out as Plotly does. Put a trace in a cell with :func:`_cell`."""
-    widths = tuple(float(w) for w in column_widths) if column_widths is not None else None
-    layout = json.loads(_grid_json(rows, cols, widths, horizontal_spacing, vertical_spacing))
-    notes = [
-        {**note, "text": text}
-        for note, text in zip(layout.pop("annotations"), titles, strict=True)
-        if text
-    ]
+    """The layout ``make_subplots(rows, cols, subplot_titles=titles, …)`` gives, as fresh
+    plain dicts, by its own arithmetic step for step (the tests compare the two): a few
+    microseconds instead of tens of milliseconds. ``titles`` row by row; an empty one is
+    left out, as Plotly does. Put a trace in a cell with :func:`_cell`."""
+    if len(titles) != rows * cols:
+        raise ValueError(f"{rows}×{cols} cells need {rows * cols} titles, got {len(titles)}")
+    hs, vs = horizontal_spacing, vertical_spacing
+    if column_widths is None:
+        widths = [(1.0 - hs * (cols - 1)) / cols] * cols
+    else:
+        total = float(sum(column_widths))
+        widths = [(1.0 - hs * (cols - 1)) * (w / total) for w in column_widths]
+    heights = [(1.0 - vs * (rows - 1)) / rows] * rows
+    layout: dict[str, Any] = {"template": json.loads(_template_json())}
+    notes = []
+    for r in range(rows):  # the top row first; its domain is the highest
+        below = rows - 1 - r
+        y_start = sum(heights[:below]) + below * vs
+        y_s, y_e = _near_unit(y_start + 0.0), _near_unit(y_start + heights[-1 - r] - 0.0)
+        for c in range(cols):
+            x_start = sum(widths[:c]) + c * hs
+            x_s, x_e = x_start + 0.0, x_start + widths[c] - 0.0
+            n = r * cols + c + 1
+            ref = "" if n == 1 else str(n)
+            layout[f"xaxis{ref}"] = {"anchor": f"y{ref}", "domain": [max(0.0, x_s), min(1.0, x_e)]}
+            layout[f"yaxis{ref}"] = {"anchor": f"x{ref}", "domain": [max(0.0, y_s), min(1.0, y_e)]}
+            if titles[n - 1]:
+                notes.append({
+                    "font": {"size": 16}, "showarrow": False, "text": titles[n - 1],
+                    "x": (x_s + x_e) / 2.0, "xanchor": "center", "xref": "paper",
+                    "y": y_e, "yanchor": "bottom", "yref": "paper",
+                })  # fmt: skip
     if notes:
         layout["annotations"] = notes
     return layout

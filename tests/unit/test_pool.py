@@ -327,7 +327,8 @@ def _json(fig) -> dict:
 @pytest.mark.parametrize(
     "shape",
     [((1, 1), None, None), ((3, 3), None, None), ((3, 2), [2, 3], None),
-     ((1, 3), [1, 1, 0], None), ((2, 3), [1, 2, 2], None), ((1, 3), None, [7, 3.6, 3.6])],
+     ((1, 3), [1, 1, 0], None), ((2, 3), [1, 2, 2], None), ((1, 3), None, [7, 3.6, 3.6]),
+     ((5, 3), None, None)],
 )  # fmt: skip
 def test_the_plain_grid_is_the_one_make_subplots_builds(shape):
     """Pooling's figures are laid out from plain dicts (a fifth of the time of Plotly's
