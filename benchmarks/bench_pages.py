@@ -173,6 +173,7 @@ KIT_LINES = {
     "stSidebar": 'st.sidebar.radio("Page", ["a", "b"])',
     "stPlotlyChart": "st.plotly_chart(go.Figure(go.Heatmap(z=[[0, 1], [1, 0]])))",
     "stDataFrame": 'st.dataframe({"a": [1, 2]})',
+    "stTable": 'st.table({"a": [1, 2]})',
     "stCode": 'st.code("x = 1")',
     "katex": 'st.latex("x^2")',
     "stImage": "st.image(np.zeros((8, 8)))",

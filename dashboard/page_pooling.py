@@ -301,7 +301,7 @@ def _shape_section(
         }
         for i, arr in enumerate([x, *max_steps])
     ]
-    st.dataframe(rows, hide_index=True, key="pooling_steps_table")
+    st.table(rows, hide_index=True)  # HTML: legible on a projector, no data grid to load
     if len(max_steps) < pool.steps:
         shape = max_steps[-1].shape
         st.caption(t("pooling.stopped", done=len(max_steps), k=pool.steps, shape=shape))
@@ -434,7 +434,7 @@ def _shift_section(shift_map: np.ndarray, label: str, pool: Pool, done: int) -> 
         }
         for key in ("map", "subsample", "max", "avg")
     ]
-    st.dataframe(table, hide_index=True, key="pooling_shift_table")
+    st.table(table, hide_index=True)
     ratio = res.change["map"][1] / max(res.change["max"][1], 1e-12)
     st.markdown(
         t(

@@ -23,7 +23,7 @@ def _titles(fig: dict) -> list[str]:
 
 
 def _shapes_table(at) -> list[str]:
-    return list(at.dataframe[0].value.iloc[:, 1])
+    return list(at.table[0].value.iloc[:, 1])
 
 
 def _text(at) -> str:
@@ -133,7 +133,7 @@ def test_shift_robustness_is_measured_and_max_pooling_changes_less():
     for direction in ("x", "y", "xy"):
         at.radio(key="pooling_shift_dir").set_value(direction).run()
         assert not at.exception, at.exception
-        table = at.dataframe[1].value
+        table = at.table[1].value
         first = dict(zip(table.iloc[:, 0], table["d = 1"].map(_pct), strict=True))
         names = list(first)
         unpooled, strided, max_pool = first[names[0]], first[names[1]], first[names[2]]
@@ -209,7 +209,7 @@ def test_controls_work_in_spanish():
     assert not at.exception, at.exception
     assert at.title[0].value == catalog("es")["pooling.title"]
     assert _shapes_table(at) == ["(1, 5, 5, 1)", "(1, 2, 2, 1)", "(1, 1, 1, 1)"]
-    assert at.dataframe[0].value.columns[0] == catalog("es")["pooling.col_step"]
+    assert at.table[0].value.columns[0] == catalog("es")["pooling.col_step"]
     assert not re.search(r"\bpooling\.[a-z_]+", _text(at))
 
 
