@@ -210,7 +210,9 @@ def _frame(
     tick = max(10, round(font_size * 0.85))
     layout.update(
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        # Room for the mode bar (always shown) above the subplot titles: big projector
+        # type (22 px) ran under its camera.
+        margin={"l": 10, "r": 10, "t": max(50, round(3.2 * font_size)), "b": 10},
         font={**layout.get("font", {}), "size": font_size},
         plot_bgcolor="white",
     )

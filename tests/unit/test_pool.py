@@ -432,3 +432,12 @@ def test_centre_crop():
     out = P.centre_crop(x, 1024)
     assert out.shape == (4, 1024) and out[0, 0] == x[0, 988]
     assert P.centre_crop(x[:, :10], 1024).shape == (4, 10)
+
+
+def test_big_type_gets_room_above_the_titles_for_the_mode_bar():
+    """Projector type (22 px) ran under the mode bar's camera: the top margin grows with
+    the type size, and normal type keeps its 50 px."""
+    x = np.zeros((10, 10))
+    tops = [V.steps_figure([[x]], [["a long title"]], [(0, 1, "gray")], font_size=size)
+            .layout.margin.t for size in (14, 22)]  # fmt: skip
+    assert tops[0] == 50 and tops[1] >= 3 * 22 + 4
