@@ -119,7 +119,7 @@ def test_pooling_table_says_how_many_pixels_remain_not_100_percent():
     at = open_app("page_pooling.py")
     at.slider(key="pooling_steps").set_value(5).run()
     assert not at.exception
-    table = at.dataframe[0].value  # the steps table, first on the page
+    table = at.table[0].value  # the steps table, first on the page
     fewer = [str(v) for v in table[catalog("en")["pooling.col_fewer"]]]
     assert len(fewer) == 6 and fewer[-1].startswith(("99.", "> 99.9")), fewer
 
