@@ -404,6 +404,10 @@ def _freeze(value: Any) -> Any:
     elif isinstance(value, list | tuple):
         for item in value:
             _freeze(item)
+    elif isinstance(value, dict):  # a plain figure (ui.chart) holds arrays too
+        for item in value.values():
+            if isinstance(item, np.ndarray | list | tuple | dict):
+                _freeze(item)
     elif isinstance(value, go.Figure):
         return _Sent(value.to_dict())
     return value

@@ -155,9 +155,10 @@ __all__ = [
     "sample_grid_figure",
     "balance_figure",
     "strip_figure",
+    # _plain
+    "plain",
     # _model
     "PARAM_GROUPS",
-    "plain",
     "tensor_figure",
     "params_figure",
     "param_groups",

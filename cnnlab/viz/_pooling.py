@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from cnnlab.ops import pool2d, pool_windows, same_pads
@@ -113,10 +114,11 @@ def _image(x: npt.ArrayLike, lo: float, hi: float, colorscale: str, hover: str) 
     }
 
 
-@functools.lru_cache(maxsize=1)
-def _template_json() -> str:
-    """Plotly's default template (what a Figure built by ``make_subplots`` carries), as
-    JSON: read once per process."""
+@functools.lru_cache(maxsize=4)
+def _template_json(name: object) -> str:
+    """Plotly's default template ``name`` (``plotly.io.templates.default``: what a Figure
+    built by ``make_subplots`` carries; importing Streamlit changes it), as JSON: read
+    once per process and name."""
     return json.dumps(go.Figure().to_dict()["layout"].get("template", {}))
 
 
@@ -147,7 +149,9 @@ def _subplots(
         total = float(sum(column_widths))
         widths = [(1.0 - hs * (cols - 1)) * (w / total) for w in column_widths]
     heights = [(1.0 - vs * (rows - 1)) / rows] * rows
-    layout: dict[str, Any] = {"template": json.loads(_template_json())}
+    default = pio.templates.default  # a name, or rarely a Template object
+    key = default if isinstance(default, str) else id(default)
+    layout: dict[str, Any] = {"template": json.loads(_template_json(key))}
     notes = []
     for r in range(rows):  # the top row first; its domain is the highest
         below = rows - 1 - r
@@ -320,7 +324,7 @@ def matrix_figure(
 
     x : (h, w) numbers, at most about 10×10 to stay readable. ``width`` is the expected
     width of the figure on the page (px): the numbers shrink to fit their cells. Hovering
-    a cell shows its exact value.
+    a cell shows its exact value. ``titles``: exactly three, input, max, average.
     """
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 2:

@@ -45,6 +45,8 @@ def test_shared_results_are_read_only():
     fig = ui.shared(viz_pooling.steps_figure, [[np.eye(4)]], [["eye"]], [(0.0, 1.0, "gray")])
     assert fig.to_dict() is fig.to_dict()  # built once, then only read
     assert fig.to_dict()["data"][0]["type"] == "image"
+    plain = ui._freeze(viz_model.plain(viz_pooling.matrix_figure, np.eye(3)))  # as ui.chart
+    assert not plain["data"][1]["z"].flags.writeable  # plain dicts hold arrays too
 
 
 def _count_builds(monkeypatch, module, names) -> list[str]:

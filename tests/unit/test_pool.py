@@ -441,3 +441,25 @@ def test_big_type_gets_room_above_the_titles_for_the_mode_bar():
     tops = [V.steps_figure([[x]], [["a long title"]], [(0, 1, "gray")], font_size=size)
             .layout.margin.t for size in (14, 22)]  # fmt: skip
     assert tops[0] == 50 and tops[1] >= 3 * 22 + 4
+
+
+def test_the_plain_grid_carries_the_default_template_of_the_moment(monkeypatch):
+    """Importing Streamlit changes Plotly's default template: a grid built afterwards
+    carries the new one, as make_subplots' would."""
+    import plotly.io as pio
+    from plotly.subplots import make_subplots
+
+    from cnnlab.viz import _pooling
+
+    for name in ("plotly", "simple_white"):
+        monkeypatch.setattr(pio.templates, "default", name)
+        ref = make_subplots(rows=1, cols=2, subplot_titles=["a", "b"]).to_dict()["layout"]
+        assert _pooling._subplots(1, 2, ["a", "b"])["template"] == _json_of(ref["template"])
+
+
+def _json_of(value):
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    return json.loads(json.dumps(value, cls=PlotlyJSONEncoder))
