@@ -122,6 +122,12 @@ def _template_json(name: object) -> str:
     return json.dumps(go.Figure().to_dict()["layout"].get("template", {}))
 
 
+def _ref(n: int) -> str:
+    """The suffix of cell ``n``'s axes (1-based, row by row): "" for the first ("x",
+    "xaxis"), else the number ("x2", "xaxis2")."""
+    return "" if n == 1 else str(n)
+
+
 def _near_unit(v: float) -> float:
     """``make_subplots``' rounding of a row's edge that is off [0, 1] by float error."""
     return 0.0 if -0.01 < v < 0.0 else 1.0 if 1.0 < v < 1.01 else v
@@ -156,12 +162,12 @@ def _subplots(
     for r in range(rows):  # the top row first; its domain is the highest
         below = rows - 1 - r
         y_start = sum(heights[:below]) + below * vs
-        y_s, y_e = _near_unit(y_start + 0.0), _near_unit(y_start + heights[-1 - r] - 0.0)
+        y_s, y_e = _near_unit(y_start), _near_unit(y_start + heights[-1 - r])
         for c in range(cols):
             x_start = sum(widths[:c]) + c * hs
-            x_s, x_e = x_start + 0.0, x_start + widths[c] - 0.0
+            x_s, x_e = x_start, x_start + widths[c]
             n = r * cols + c + 1
-            ref = "" if n == 1 else str(n)
+            ref = _ref(n)
             layout[f"xaxis{ref}"] = {"anchor": f"y{ref}", "domain": [max(0.0, x_s), min(1.0, x_e)]}
             layout[f"yaxis{ref}"] = {"anchor": f"x{ref}", "domain": [max(0.0, y_s), min(1.0, y_e)]}
             if titles[n - 1]:
@@ -178,8 +184,7 @@ def _subplots(
 def _cell(kind: str, trace: dict[str, Any], row: int, col: int, cols: int) -> dict[str, Any]:
     """A plain trace of type ``kind`` on the axes of cell (``row``, ``col``), 1-based, of
     a :func:`_subplots` grid ``cols`` wide (what ``add_trace(…, row=, col=)`` sets)."""
-    n = (row - 1) * cols + col
-    ref = "" if n == 1 else str(n)
+    ref = _ref((row - 1) * cols + col)
     return {"type": kind, **trace, "xaxis": f"x{ref}", "yaxis": f"y{ref}"}
 
 
@@ -409,7 +414,7 @@ def matrix_figure(
             ]
             k += 1
     layout["shapes"] = shapes
-    for i in ("", "2", "3"):
+    for i in map(_ref, (1, 2, 3)):
         layout[f"yaxis{i}"]["scaleanchor"] = f"x{i}"  # square cells
     spec = {"data": data, "layout": layout}
     return _frame(spec, font_size, height, _BARE, {**_BARE, "autorange": "reversed"})
