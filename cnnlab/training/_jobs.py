@@ -247,8 +247,7 @@ class JobRegistry:
         self._runners: list[Any] = []
         self._busy = 0
         self._closed = False
-        self._warming = False  # a warm-up thread is starting the first worker
-        self._warm_thread: threading.Thread | None = None
+        self._warm_thread: threading.Thread | None = None  # starts the first worker
         self._mine: list[str] = []  # runs submitted here, newest last
 
     # -- slots -------------------------------------------------------------------------
@@ -303,23 +302,20 @@ class JobRegistry:
         meanwhile starts its worker at once."""
         self._start_slots()
         with self._cv:
-            if self._warming or not self._runners or not hasattr(self._runners[0], "warm"):
+            warming = self._warm_thread is not None and self._warm_thread.is_alive()
+            if warming or not self._runners or not hasattr(self._runners[0], "warm"):
                 return
-            self._warming = True
             self._warm_thread = threading.Thread(
                 target=self._warm_first, args=(delay,), name="train-warm", daemon=True
             )
             self._warm_thread.start()
 
     def _warm_first(self, delay: float) -> None:
-        try:
-            with self._cv:
-                self._cv.wait_for(lambda: self._closed, timeout=delay)
-                if self._closed:
-                    return
-            self._runners[0].warm()
-        finally:
-            self._warming = False
+        with self._cv:
+            self._cv.wait_for(lambda: self._closed, timeout=delay)
+            if self._closed:
+                return
+        self._runners[0].warm()
 
     def close(self) -> None:
         """End the slots: idle workers now, busy ones when their run has ended."""

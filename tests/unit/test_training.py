@@ -175,6 +175,18 @@ def test_many_warm_ups_start_one_worker(tmp_path):
     reg.shutdown()
 
 
+def test_a_warm_up_under_way_is_not_started_twice(tmp_path):
+    """Every rerun of the Train page warms the registry: while one warm-up waits, the
+    others start no thread of their own; once it has ended, a later one may start."""
+    reg = JobRegistry(RunStore(tmp_path), max_jobs=1, executor="local")
+    reg.warm(delay=30)
+    first = reg._warm_thread
+    reg.warm(delay=30)
+    assert first is not None and first.is_alive() and reg._warm_thread is first
+    reg.shutdown()  # ends the delay: no worker was started
+    assert not first.is_alive() and reg._runners[0].worker is None
+
+
 @pytest.mark.slow
 def test_a_delayed_warm_up_starts_its_worker_after_the_delay(tmp_path):
     """The Train page warms the registry with a delay, so that its worker's start does
