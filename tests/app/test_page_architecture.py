@@ -197,11 +197,27 @@ def test_a_link_with_float_rates_off_the_slider_stops():
     assert at.session_state["model_cfg"]["head"]["dropout"] == 0.15
 
 
-def test_keras_code_is_shown():
+def _open_code(at) -> str:
+    """Open the "Copy as Keras code" expander (as a click does: its state, then a rerun)
+    and return the code it shows."""
+    at.session_state["architecture_code"] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at.code[0].value
+
+
+def test_keras_code_is_shown_once_its_expander_is_opened():
     at = open_app(PAGE)
-    code = at.code[0].value
+    title = catalog("en")["architecture.code_title"]
+    box = [e for e in at.expander if e.label == title]
+    assert box and not at.code  # closed: no code written, no highlighter in the browser
+    code = _open_code(at)
     assert 'layers.Conv2D(16, 3, padding="same", use_bias=False' in code
     assert "model.compile(" in code
+    # Open, it stays open and follows the design; the download carries the same code.
+    at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(8).run()
+    assert 'layers.Conv2D(8, 3, padding="same"' in at.code[0].value
+    assert at.session_state["architecture_code"] is True
 
 
 def test_the_design_survives_a_page_switch():
@@ -232,7 +248,7 @@ def test_l2_on_a_conv_block_changes_the_design_and_the_page_shows_it():
     captions = [m.value for m in at.markdown if m.value.startswith("**1 · ")]
     assert captions and captions[0].endswith("· L2 1e-3"), captions
     assert not any(m.value.startswith("**3 · ") and "L2" in m.value for m in at.markdown)
-    code = at.code[0].value
+    code = _open_code(at)
     assert code.count("kernel_regularizer=keras.regularizers.L2(0.001)") == 1
     assert "arch" in at.query_params  # the link carries it
     # Switching the language keeps the value; labels follow, values stay ids.
@@ -257,7 +273,7 @@ def test_l2_on_a_dense_layer_and_the_step6_preset():
     assert cfg.head.dense[0].l2 == 1e-4 and all(b.l2 == 0.0 for b in cfg.blocks[::2])
     assert _metric(at, "total") == "830,849"
     assert any(m.value.startswith("*Dense layer 1*") and "L2 1e-4" in m.value for m in at.markdown)
-    assert 'L2(0.0001), name="dense_1"' in at.code[0].value
+    assert 'L2(0.0001), name="dense_1"' in _open_code(at)
     # The step-6 preset: weight decay on every convolution, the tutorial's parameters.
     _pick(at, "shapes_l2")
     assert not at.exception, at.exception
@@ -378,7 +394,7 @@ def test_an_edited_design_is_named_after_what_changed():
     assert at.session_state["model_cfg"]["name"] == "seed_shapes+filters"
     note = catalog("en")["architecture.modified_as"].format(name="seed_shapes+filters")
     assert any(c.value.endswith(note) for c in at.caption), [c.value for c in at.caption]
-    assert 'name="seed_shapes+filters"' in at.code[0].value
+    assert 'name="seed_shapes+filters"' in _open_code(at)
     at.select_slider(key=f"architecture_e_b{_uid(at, 4)}_l2").set_value(1e-3).run()
     assert at.session_state["model_cfg"]["name"] == "seed_shapes+filters+l2"
     # Back to the preset's values: back to its name, and the note goes.

@@ -74,3 +74,21 @@ def test_projector_and_spanish(page, app_url):
     cut = "e => { const d = e.closest('div'); return d.scrollWidth > d.clientWidth }"
     assert not label.evaluate(cut)
     shot(page, "architecture_projector_es")
+
+
+def test_the_keras_code_comes_when_its_expander_is_opened(page, app_url):
+    """Closed, the expander holds no code (the 1.5 MB code highlighter is not loaded on a
+    first visit); a click opens it, the page reruns and the code and its download show."""
+    loaded = "performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
+    highlighter = "StreamlitSyntaxHighlighter"  # the name of Streamlit's chunk
+    open_page(page, f"{app_url}/architecture?lang=en&preset=seed_shapes")
+    assert page.locator("[data-testid='stCode']").count() == 0
+    assert not any(name.startswith(highlighter) for name in page.evaluate(loaded))
+    page.get_by_text("Copy as Keras code").click()
+    code = page.locator("[data-testid='stCode']").first
+    code.wait_for(timeout=30_000)
+    wait_idle(page)
+    assert_no_error(page)
+    assert "model.compile(" in code.inner_text()
+    assert page.get_by_role("button", name="Download").first.is_visible()
+    assert any(name.startswith(highlighter) for name in page.evaluate(loaded))
