@@ -745,14 +745,11 @@ def _show_error(
 
 
 def _code(cfg: ModelConfig, t: Text) -> None:
-    """The design as Keras code, written and highlighted only while its expander is open:
-    Streamlit draws a closed expander's content too, and the code highlighter (1.5 MB of
-    browser code) held every widget of a first visit back until it had loaded (about
-    0.4 s on the 2-core machine). Opening it reruns the page."""
-    box = st.expander(
-        t(f"{PAGE}.code_title"), icon=":material/code:", key=CODE_KEY, on_change="rerun"
-    )
-    if not box.open:
+    """The design as Keras code, written and highlighted only while its expander is open
+    (:func:`ui.expander`): the code highlighter (1.5 MB of browser code) held every widget
+    of a first visit back until it had loaded (about 0.3 s on the 2-core machine)."""
+    box = ui.expander(CODE_KEY, t(f"{PAGE}.code_title"), icon=":material/code:")
+    if box is None:
         return
     with box:
         st.caption(t(f"{PAGE}.code_help"))

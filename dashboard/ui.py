@@ -198,6 +198,25 @@ def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -
     return chosen, boxes[list(ids).index(chosen)]
 
 
+def expander(key: str, label: str, *, icon: str | None = None) -> Any:
+    """An expander whose content the page writes only while it is open: returns its
+    container when open, else None (the page skips the work).
+
+    Streamlit draws a closed expander's content too, browser code included (the code
+    highlighter: 1.5 MB, which held a first visit's widgets back). This one reruns the
+    page when clicked. ``st.session_state[key]`` holds whether it is open (kept across
+    page switches); like :func:`tabs`, Streamlit's widget gets a key per language, as its
+    label is part of its identity, so a language switch keeps it open.
+    """
+    initial_value(key, False)
+    widget_key = f"{key}__{lang()}"
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = bool(st.session_state[key])
+    box = st.expander(label, icon=icon, key=widget_key, on_change="rerun")
+    st.session_state[key] = st.session_state[_KEEP][key] = bool(box.open)
+    return box if box.open else None
+
+
 def draft_widget(
     make: Callable[..., Any], label: str, *args: Any, key: str, value: Any, **kwargs: Any
 ) -> Any:

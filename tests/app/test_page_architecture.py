@@ -197,10 +197,10 @@ def test_a_link_with_float_rates_off_the_slider_stops():
     assert at.session_state["model_cfg"]["head"]["dropout"] == 0.15
 
 
-def _open_code(at) -> str:
-    """Open the "Copy as Keras code" expander (as a click does: its state, then a rerun)
-    and return the code it shows."""
-    at.session_state["architecture_code"] = True
+def _open_code(at, lang: str = "en") -> str:
+    """Open the "Copy as Keras code" expander (as a click does: its widget's state, then
+    a rerun) and return the code it shows."""
+    at.session_state[f"architecture_code__{lang}"] = True
     at.run()
     assert not at.exception, at.exception
     return at.code[0].value
@@ -218,6 +218,18 @@ def test_keras_code_is_shown_once_its_expander_is_opened():
     at.select_slider(key=f"architecture_e_b{_uid(at, 0)}_filters").set_value(8).run()
     assert 'layers.Conv2D(8, 3, padding="same"' in at.code[0].value
     assert at.session_state["architecture_code"] is True
+    # A language switch keeps it open (the expander's label is part of its identity).
+    at.segmented_control(key="lang").set_value("es").run()
+    assert not at.exception, at.exception
+    assert 'layers.Conv2D(8, 3, padding="same"' in at.code[0].value
+    assert catalog("es")["architecture.code_title"] in [e.label for e in at.expander]
+    # Closed again (a click), the code is gone, and stays so after a page switch.
+    at.session_state["architecture_code__es"] = False
+    at.run()
+    assert not at.code and at.session_state["architecture_code"] is False
+    at.switch_page("page_home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.code
 
 
 def test_the_design_survives_a_page_switch():
