@@ -31,6 +31,7 @@ __all__ = [
     "safe_name",
     "widget",
     "tabs",
+    "expander",
     "draft_widget",
     "labelled",
     "refresh_labels",

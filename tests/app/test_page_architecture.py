@@ -223,6 +223,10 @@ def test_keras_code_is_shown_once_its_expander_is_opened():
     assert not at.exception, at.exception
     assert 'layers.Conv2D(8, 3, padding="same"' in at.code[0].value
     assert catalog("es")["architecture.code_title"] in [e.label for e in at.expander]
+    # Open, it is still open after a page switch.
+    at.switch_page("page_home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and 'layers.Conv2D(8, 3, padding="same"' in at.code[0].value
     # Closed again (a click), the code is gone, and stays so after a page switch.
     at.session_state["architecture_code__es"] = False
     at.run()

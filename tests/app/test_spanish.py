@@ -14,6 +14,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.i18n import catalog
 from tests.app.conftest import PAGES, open_app
 
 # Words that are English and never Spanish (CNN terms Spanish uses as they are — kernel,
@@ -141,7 +142,14 @@ def english_in(texts: list[str]) -> list[str]:
 
 
 def _open(page_file: str, projector: bool) -> AppTest:
-    return open_app(page_file, lang="es", timeout=120, **({"projector": "1"} if projector else {}))
+    """The page in Spanish, with every expander whose content runs only while open
+    (``ui.expander``: a stateful one, its id ends with its key) opened, so that the
+    scan reads that content too."""
+    at = open_app(page_file, lang="es", timeout=120, **({"projector": "1"} if projector else {}))
+    hidden = [e.proto.id.split("-", 2)[2] for e in at.expander if e.proto.id]
+    for key in hidden:
+        at.session_state[key] = True
+    return at.run() if hidden else at
 
 
 @pytest.fixture
@@ -159,6 +167,8 @@ def test_every_page_speaks_spanish(page_file, projector, home_with_a_run):
     assert not at.exception
     texts = page_texts(at)
     assert texts, "nothing read from the page"
+    if page_file == "page_architecture.py":  # its Keras code's expander was opened
+        assert catalog("es")["architecture.download"] in texts
     missing = sorted({m for t in texts for m in KEY.findall(t)})
     assert missing == [], f"untranslated catalog keys on {page_file}: {missing}"
     english = english_in(texts)
