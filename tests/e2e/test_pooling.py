@@ -30,6 +30,17 @@ def test_side_by_side_max_and_average_in_projector_mode(app_url, page):
     text = fig.inner_text()
     for shape in ("153×230", "76×115", "38×57"):
         assert shape in text
+    # One PNG pixel per map pixel, enlarged by the browser without smoothing (Plotly's
+    # image traces with zsmooth off), so each pixel shows as a sharp square.
+    styles = fig.locator("image").evaluate_all("es => es.map(e => e.getAttribute('style'))")
+    assert all("image-rendering: pixelated" in s for s in styles), styles
+    widths = fig.locator("image").evaluate_all(
+        "es => Promise.all(es.map(e => new Promise(ok => { const i = new Image();"
+        " i.onload = () => ok([i.naturalWidth, e.getBBox().width]);"
+        " i.src = e.getAttribute('href'); })))"
+    )
+    assert [w for w, _ in widths[::3]] == [230, 115, 57], widths  # a row per step
+    assert all(shown > 1.5 * w for w, shown in widths[3:]), widths  # enlarged on screen
     shot(page, "pooling_side_by_side")
 
 

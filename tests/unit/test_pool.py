@@ -257,11 +257,15 @@ def test_matrix_figure_outlines_every_window_in_its_own_colour():
 
 
 def test_image_trace_keeps_pixel_coordinates():
-    tr = V.image_trace(np.zeros((38, 57)), 0, 1)
-    assert tr.source.startswith("data:image/png;base64,")
-    assert tr.dx == pytest.approx(1 / (480 // 57))
+    """One PNG pixel per map pixel (the browser draws them unsmoothed: zsmooth off), the
+    axes counting the map's pixels; a map over 1024 px is subsampled for display."""
+    x = np.arange(38 * 57, dtype=float).reshape(38, 57)
+    tr = V.image_trace(x, 0, x.max())
+    assert tr.zsmooth is False and (tr.x0, tr.y0, tr.dx, tr.dy) == (0, 0, 1, 1)
+    assert _decoded(tr.source).shape == (38, 57)
     big = V.image_trace(np.zeros((3000, 10)), 0, 1)  # subsampled for display
-    assert big.dx == pytest.approx(3)
+    assert big.dx == pytest.approx(3) and big.x0 == pytest.approx(1)
+    assert _decoded(big.source).shape == (1000, 4)
 
 
 def _decoded(uri: str) -> np.ndarray:
