@@ -175,6 +175,17 @@ def widget(
     return value
 
 
+def _language_key(key: str, value: Any) -> str:
+    """The key, ``<key>__<language>``, of a Streamlit widget whose label is part of its
+    identity (tabs, a stateful expander): a language switch makes a fresh widget, which
+    starts at ``value`` (given through Session State: a changing ``default`` would
+    remount it)."""
+    widget_key = f"{key}__{lang()}"
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = value
+    return widget_key
+
+
 def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -> tuple[str, Any]:
     """Tabs of which only the open one runs: returns (its id, its container).
 
@@ -187,9 +198,7 @@ def tabs(key: str, ids: Sequence[str], prefix: str, *, url: str | None = None) -
     choice = params.Choice(url, tuple(ids)) if url else None
     initial_value(key, ids[0], choice, valid=lambda v: v in ids)
     names = {i: t(f"{prefix}{i}") for i in ids}
-    widget_key = f"{key}__{lang()}"
-    if widget_key not in st.session_state:  # (a changing ``default`` would remount it)
-        st.session_state[widget_key] = names[st.session_state[key]]
+    widget_key = _language_key(key, names[st.session_state[key]])
     boxes = st.tabs(list(names.values()), key=widget_key, on_change="rerun")
     by_name = {name: i for i, name in names.items()}
     chosen = by_name.get(st.session_state.get(widget_key), st.session_state[key])
@@ -210,9 +219,7 @@ def expander(key: str, label: str, *, icon: str | None = None) -> Any:
     label is part of its identity, so a language switch keeps it open.
     """
     initial_value(key, False)
-    widget_key = f"{key}__{lang()}"
-    if widget_key not in st.session_state:
-        st.session_state[widget_key] = bool(st.session_state[key])
+    widget_key = _language_key(key, bool(st.session_state[key]))
     box = st.expander(label, icon=icon, key=widget_key, on_change="rerun")
     st.session_state[key] = st.session_state[_KEEP][key] = bool(box.open)
     return box if box.open else None

@@ -2,9 +2,9 @@
 
 Big maps go to the browser as PNG images (``go.Image`` with a data URI, one PNG pixel
 per map pixel: Plotly draws an image trace without smoothing, ``zsmooth=False``, so
-pixels stay crisp on screen and in its PNG export), never as numeric heatmaps; small matrices are
-heatmaps with their numbers written in. Every builder takes its labels (already
-translated) and the plot style (font size, line width, height) as arguments.
+pixels stay crisp on screen and in its PNG export), never as numeric heatmaps; small
+matrices are heatmaps with their numbers written in. Every builder takes its labels
+(already translated) and the plot style (font size, line width, height) as arguments.
 
 >>> import numpy as np
 >>> fig = matrix_figure(np.arange(25).reshape(5, 5), size=2, padding="same")
@@ -88,8 +88,8 @@ def image_trace(
     """A ``go.Image`` of a 2-D map ``(H, W)`` whose axes count the map's own pixels.
 
     Maps larger than 1024 px are subsampled for display; the others go pixel for pixel,
-    and the browser shows each as a sharp square (no smoothing: an upscaled PNG, as
-    before, was up to 30× the bytes for the same picture). ``hover`` is the Plotly
+    and the browser enlarges each into a sharp square (``zsmooth=False``), so the PNG
+    need not be upscaled. ``hover`` is the Plotly
     hover template of a pixel (``%{y}`` its row, ``%{x}`` its column), in the page's
     language.
     """
